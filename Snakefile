@@ -1,0 +1,32 @@
+# nnbayes: the "neural networks are (approximately) Bayesian" replication pipeline.
+# `snakemake --cores all` builds every figure at the scale named in config.yaml;
+# `snakemake --config scale=smoke` picks another preset; `snakemake fig3_rank` one figure.
+
+from snakemake.utils import min_version
+
+min_version("9.19")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+
+
+pathvars:
+    results=f"results/{config['scale']}",
+    logs=f"results/{config['scale']}/logs",
+    benchmarks=f"results/{config['scale']}/benchmarks",
+
+
+include: "workflow/rules/data.smk"
+include: "workflow/rules/prior.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.report.output,
+        rules.images.output,

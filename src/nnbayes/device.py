@@ -1,0 +1,29 @@
+"""Resolve where tensors live, once, at the entry point (library functions take `device`)."""
+
+import torch
+
+DEVICES = ("auto", "cpu", "cuda")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` -> CUDA when present, else CPU; refuse anything else by name."""
+    if name not in DEVICES:
+        raise ValueError(f"device {name!r} is not one of {list(DEVICES)}")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was asked for but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def resolve_dtype(name: str) -> torch.dtype:
+    """Map a config dtype name to torch; refuse unknown names."""
+    if name not in DTYPES:
+        raise ValueError(f"dtype {name!r} is not one of {list(DTYPES)}")
+    return DTYPES[name]
+
+
+def generator(seed: int, device: torch.device) -> torch.Generator:
+    """A seeded generator on `device` (CUDA and CPU streams differ: same seed, other draws)."""
+    return torch.Generator(device=device).manual_seed(seed)

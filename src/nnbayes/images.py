@@ -1,0 +1,125 @@
+"""Real image data for binary classification, read from local files only (never downloaded).
+
+Two sources: scikit-learn's bundled 8x8 handwritten digits (inside the wheel, so always
+offline) and MNIST read from IDX files a user has already placed in a directory. Both give
+the same triple: X float32 [N, D] in [0, 1], digit labels int64 [N], binary labels uint8 [N].
+"""
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+
+RULES = ("lt5", "ge5", "even")
+SOURCES = ("digits", "mnist")
+# IDX dtype codes; data are big-endian on disk.
+IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+MNIST_FILES["t10k"] = MNIST_FILES["test"]
+
+
+def binarise(labels: np.ndarray, rule: str) -> np.ndarray:
+    """Digit labels -> uint8 {0,1}: 'lt5' is 1 iff digit < 5, 'ge5' (the papers' MNIST
+    convention) is 1 iff digit >= 5, 'even' is 1 iff the digit is even."""
+    d = np.asarray(labels)
+    if rule == "lt5":
+        y = d < 5
+    elif rule == "ge5":
+        y = d >= 5
+    elif rule == "even":
+        y = d % 2 == 0
+    else:
+        raise ValueError(f"unknown binarisation rule {rule!r}; allowed: {', '.join(RULES)}")
+    return y.astype(np.uint8)
+
+
+def load_digits_binary(rule: str = "lt5") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """scikit-learn's 1797 8x8 digits: a small real image set that needs no network.
+
+    Pixel values 0..16 are divided by 16 so X lies in [0, 1] like the MNIST loader's.
+    """
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    x = (np.asarray(data.data, dtype=np.float64) / 16.0).astype(np.float32)
+    digits = np.asarray(data.target, dtype=np.int64)
+    return x, digits, binarise(digits, rule)
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an IDX file (the MNIST format), plain or gzip-compressed (found by magic bytes).
+
+    Strict: a bad magic, too few data bytes or extra trailing bytes raise ValueError naming
+    the file, so a half-copied or mislabelled download cannot be silently misread.
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as e:
+            raise ValueError(f"{path}: corrupt gzip stream ({e})") from e
+    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in IDX_DTYPES:
+        raise ValueError(f"{path}: not an IDX file (bad magic {raw[:4].hex() or 'empty'})")
+    dtype, ndim = np.dtype(IDX_DTYPES[raw[2]]), raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{path}: truncated header ({len(raw)} bytes, need {header})")
+    shape = tuple(int(s) for s in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    need = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(raw) < need:
+        raise ValueError(f"{path}: truncated data ({len(raw)} bytes, expected {need})")
+    if len(raw) > need:
+        raise ValueError(f"{path}: {len(raw) - need} trailing bytes after the data")
+    arr = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    return arr.astype(dtype.newbyteorder("="))
+
+
+def _find(root: Path, name: str) -> Path:
+    for p in (root / name, root / f"{name}.gz"):
+        if p.is_file():
+            return p
+    raise FileNotFoundError(
+        f"MNIST file not found: expected {root / name} or {root / name}.gz; "
+        "nnbayes never downloads data, place the IDX files there yourself"
+    )
+
+
+def load_mnist_binary(
+    root: str | Path, split: str = "train", rule: str = "lt5"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MNIST from local IDX files in `root` (standard names, optionally .gz); X = pixels/255."""
+    if split not in MNIST_FILES:
+        raise ValueError(f"unknown MNIST split {split!r}; allowed: {', '.join(MNIST_FILES)}")
+    root = Path(root)
+    img_path, lab_path = (_find(root, n) for n in MNIST_FILES[split])
+    images, labels = read_idx(img_path), read_idx(lab_path)
+    if images.ndim != 3 or images.dtype != np.uint8:
+        got = f"{images.dtype} {images.shape}"
+        raise ValueError(f"{img_path}: expected uint8 [N, H, W], got {got}")
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise ValueError(f"{lab_path}: expected {len(images)} labels, got shape {labels.shape}")
+    if labels.size and labels.max() > 9:
+        raise ValueError(f"{lab_path}: labels must be digits 0..9, found {labels.max()}")
+    x = images.reshape(len(images), -1).astype(np.float32) / np.float32(255.0)
+    digits = labels.astype(np.int64)
+    return x, digits, binarise(digits, rule)
+
+
+def load_images(
+    source: str, mnist_root: str | Path | None = None, split: str = "train", rule: str = "lt5"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One entry point for configs: `source` picks 'digits' (bundled) or 'mnist' (local files).
+
+    `split` applies to MNIST only; the digits set is returned whole (split it downstream).
+    """
+    if source == "digits":
+        return load_digits_binary(rule)
+    if source == "mnist":
+        if mnist_root is None:
+            raise ValueError("source 'mnist' needs mnist_root, the folder holding the IDX files")
+        return load_mnist_binary(mnist_root, split, rule)
+    raise ValueError(f"unknown image source {source!r}; allowed: {', '.join(SOURCES)}")

@@ -1,0 +1,112 @@
+"""The prior P(f): sample nets from their init distribution and count the functions they compute.
+
+A sampling job is one shard: `n_samples` nets drawn with a seed derived from (seed, name,
+shard), in batches, counted as either
+  * `functions`: a table (id_hi, id_lo, count) of every function seen, or
+  * `ones_count`: a histogram (t, count) of t = number of inputs mapped to 1, for priors
+    whose functions are too many to tabulate (a perceptron has ~10^10 on {0,1}^7).
+Shards merge by summing counts; the merged function table is annotated with t, entropy and
+C_LZ, computed once per distinct function.
+"""
+
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from nnbayes.boolean import center
+from nnbayes.complexity import entropy, lz_complexity
+from nnbayes.functions import count_ids, ones_count, pack_bits, unpack_ids
+from nnbayes.networks import forward, init_params, layer_widths
+
+RECORDS = ("functions", "ones_count")
+KINDS = ("fcn", "uniform")
+INPUTS = ("binary", "centered")
+
+
+def shard_seed(seed: int, name: str, shard: int) -> int:
+    """An independent 63-bit seed per (seed, sample-set name, shard)."""
+    ss = np.random.SeedSequence([seed, zlib.crc32(name.encode()), shard])
+    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def sample_functions(
+    spec: dict,
+    cube: np.ndarray,
+    n_samples: int,
+    *,
+    batch: int,
+    gen: torch.Generator,
+    device: torch.device,
+    dtype: torch.dtype,
+    progress: bool = False,
+) -> torch.Tensor:
+    """Yield bool [b, N] outputs on `cube` of prior samples, `batch` nets at a time.
+
+    spec: kind 'fcn' (depth, width, activation, sigma_w, sigma_b, inputs) or 'uniform'
+    (every function equally likely: the unbiased-learner baseline).
+    """
+    if spec["kind"] not in KINDS:
+        raise ValueError(f"prior kind {spec['kind']!r} is not one of {list(KINDS)}")
+    n_points = len(cube)
+    if spec["kind"] == "fcn":
+        if spec["inputs"] not in INPUTS:
+            raise ValueError(f"inputs {spec['inputs']!r} is not one of {list(INPUTS)}")
+        x = center(cube) if spec["inputs"] == "centered" else cube
+        X = torch.as_tensor(x, device=device, dtype=dtype)
+        widths = layer_widths(cube.shape[1], spec["depth"], spec["width"])
+    with tqdm(total=n_samples, disable=not progress, unit="nets", mininterval=2) as bar:
+        done = 0
+        while done < n_samples:
+            b = min(batch, n_samples - done)
+            if spec["kind"] == "uniform":
+                yield torch.randint(0, 2, (b, n_points), generator=gen, device=device) > 0
+            else:
+                params = init_params(widths, b, sigma_w=spec["sigma_w"], sigma_b=spec["sigma_b"],
+                                     gen=gen, device=device, dtype=dtype)
+                yield forward(params, X, spec["activation"]) > 0  # f(x) = 1 iff output > 0
+            done += b
+            bar.update(b)
+
+
+def sample_shard(spec: dict, cube: np.ndarray, n_samples: int, record: str, **kw) -> pd.DataFrame:
+    """Count the functions (or their t) of `n_samples` prior draws; see module doc."""
+    if record not in RECORDS:
+        raise ValueError(f"record {record!r} is not one of {list(RECORDS)}")
+    batches = sample_functions(spec, cube, n_samples, **kw)
+    if record == "ones_count":
+        hist = sum(torch.bincount(bits.sum(1), minlength=len(cube) + 1).cpu() for bits in batches)
+        return pd.DataFrame({"t": np.arange(len(cube) + 1), "count": hist.numpy().astype(np.int64)})
+    ids, counts = count_ids(np.concatenate([pack_bits(bits) for bits in batches]))
+    return pd.DataFrame({"id_hi": ids[:, 0], "id_lo": ids[:, 1], "count": counts})
+
+
+def merge_counts(shards: Sequence[pd.DataFrame], n_points: int) -> pd.DataFrame:
+    """Sum shard counts; annotate functions with t, entropy and C_LZ; sort by P(f) then id."""
+    df = pd.concat(shards, ignore_index=True)
+    if "t" in df.columns and "id_hi" not in df.columns:
+        return df.groupby("t", as_index=False)["count"].sum()
+    df = df.groupby(["id_hi", "id_lo"], as_index=False, sort=True)["count"].sum()
+    ids = df[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64)
+    df["t"] = ones_count(ids)
+    df["entropy"] = entropy(df["t"].to_numpy(), n_points)
+    df["clz"] = lz_complexity(unpack_ids(ids, n_points))
+    df = df.sort_values(["count", "id_hi", "id_lo"], ascending=[False, True, True], kind="stable")
+    return df.reset_index(drop=True)
+
+
+def ones_count_distribution(table: pd.DataFrame, n_points: int) -> pd.DataFrame:
+    """P(t) for t = 0..n_points from either kind of merged table."""
+    counts = table.groupby("t")["count"].sum().reindex(range(n_points + 1), fill_value=0)
+    return pd.DataFrame({"t": counts.index, "count": counts.to_numpy(),
+                         "p": counts.to_numpy() / counts.sum()})
+
+
+def load_sets(paths: Sequence[str]) -> list[tuple[dict, pd.DataFrame]]:
+    """Merged sample sets as (metadata, table) pairs; the metadata names and specs each set."""
+    from nnbayes.io import read_meta, read_table
+
+    return [(read_meta(p), read_table(p)) for p in paths]

@@ -1,0 +1,18 @@
+"""Shared test settings: one stated false-alarm rate for every statistical test."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+TEST_FAILURE_RATE = 1e-4  # per statistical test; well below 1 / (number of such tests)
+REPO = Path(__file__).resolve().parents[1]
+
+# Workflow tests call `snakemake` and rules call `nnbayes`: use this interpreter's environment.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO

@@ -1,0 +1,37 @@
+# Stage 1: the Boolean cube, target functions and splits; a binarised image data set.
+
+
+rule boolean_data:
+    input:
+        src("boolean.py", "complexity.py", "io.py"),
+    output:
+        cube="<results>/data/cube.parquet",
+        targets="<results>/data/targets.parquet",
+        splits="<results>/data/splits.parquet",
+    params:
+        n=config["data"]["n"],
+        targets=json.dumps(config["data"]["targets"]),
+        splits=json.dumps(config["data"]["splits"]),
+    log:
+        "<logs>/boolean_data.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "nnbayes data --n {params.n} --targets {params.targets:q} --splits {params.splits:q}"
+        " --cube {output.cube} --targets-out {output.targets} --splits-out {output.splits}"
+        " > {log} 2>&1"
+
+
+rule images:
+    input:
+        src("images.py"),
+    output:
+        "<results>/data/images_{source}.npz".replace("{source}", config["data"]["images"]["source"]),
+    params:
+        images=json.dumps(config["data"]["images"]),
+    log:
+        "<logs>/images.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "nnbayes images --spec {params.images:q} --out {output} > {log} 2>&1"

@@ -1,0 +1,50 @@
+# Stage 2: the prior P(f). One job per shard (the unit a crash can lose), then a merge.
+
+
+rule sample_prior_shard:
+    input:
+        src("boolean.py", "device.py", "functions.py", "io.py", "networks.py", "prior.py"),
+        cube=rules.boolean_data.output.cube,
+    output:
+        "<results>/samples/prior/{experiment}/{point}/shard-{shard}.parquet",
+    params:
+        spec=lambda wc: json.dumps(SAMPLE_SETS[wc.experiment][wc.point]),
+        record=lambda wc: EXPERIMENTS[wc.experiment]["record"],
+        samples=shard_samples,
+        name="{experiment}/{point}",
+        seed=config["seed"],
+        batch=config["prior"]["batch"],
+        device=config["device"],
+        dtype=config["dtype"],
+    threads: 2
+    resources:
+        gpu=GPU_JOBS,
+        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+    log:
+        "<logs>/sample_prior/{experiment}/{point}/shard-{shard}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "nnbayes sample-prior --cube {input.cube} --spec {params.spec:q}"
+        " --record {params.record} --samples {params.samples} --name {params.name}"
+        " --shard {wildcards.shard} --seed {params.seed} --batch {params.batch}"
+        " --device {params.device} --dtype {params.dtype} --threads {threads}"
+        " --out {output} > {log} 2>&1"
+
+
+rule merge_prior:
+    input:
+        src("complexity.py", "functions.py", "io.py", "prior.py"),
+        shards=shard_paths,
+    output:
+        "<results>/samples/prior/{experiment}/{point}.parquet",
+    threads: 2
+    resources:
+        mem_mb=lambda wc, attempt: 8000 * attempt,
+    log:
+        "<logs>/merge_prior/{experiment}/{point}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "nnbayes merge-prior --out {output} {input.shards} > {log} 2>&1"

@@ -1,0 +1,21 @@
+# The numbers each figure is judged by, in one place, with links to every figure.
+
+
+rule report:
+    input:
+        src("report.py"),
+        checks=expand("<results>/reports/{fig}.csv", fig=FIGURES),
+        figures=expand("<results>/figures/{fig}.png", fig=FIGURES),
+        html=expand("<results>/notebooks/{fig}.html", fig=FIGURES),
+    output:
+        summary="<results>/reports/summary.md",
+        index="<results>/index.html",
+    params:
+        scale=config["scale"],
+    log:
+        "<logs>/report.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    shell:
+        "nnbayes report --scale {params.scale} --summary {output.summary} --index {output.index}"
+        " {input.checks} > {log} 2>&1"
