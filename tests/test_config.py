@@ -66,7 +66,7 @@ def test_deep_merge_replaces_lists_and_keeps_siblings():
 def test_grid_expansion():
     defaults = BASE["prior"]["defaults"]
     sets = expand_grids({"grids": [{"depth": [0, 1], "sigma_b": [0.0, 1.0]}, {"kind": "uniform"}]}, defaults)
-    assert list(sets) == ["relu-d0-w40-sw1-sb0-binary", "relu-d0-w40-sw1-sb1-binary",
+    assert list(sets) == ["perceptron-sw1-sb0-binary", "perceptron-sw1-sb1-binary",
                           "relu-d1-w40-sw1-sb0-binary", "relu-d1-w40-sw1-sb1-binary", "uniform"]
     assert spec_name(sets["uniform"]) == "uniform"
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 
 def _data(a):
@@ -43,6 +42,8 @@ def _images(a):
 
 
 def _sample_prior(a):
+    import torch
+
     from nnbayes.device import generator, resolve_device, resolve_dtype
     from nnbayes.io import read_table, write_table
     from nnbayes.prior import sample_shard, shard_seed
@@ -120,7 +121,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--name", required=True, help="sample-set name (enters the seed)")
     s.add_argument("--shard", type=int, required=True)
     s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--batch", type=int, default=2048)
+    s.add_argument("--batch", type=int, default=256)
     s.add_argument("--device", default="auto")
     s.add_argument("--dtype", default="float32")
     s.add_argument("--threads", type=int, default=1)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import torch
 
 Params = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: W[B, out, in], b[B, out]
-ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh}
+ACTIVATIONS = {"relu": torch.relu_, "tanh": torch.tanh_}  # in place: h is not needed after
 
 
 def layer_widths(n_in: int, depth: int, width: int) -> list[int]:
@@ -50,8 +50,7 @@ def forward(params: Params, X: torch.Tensor, activation: str = "relu") -> torch.
         raise ValueError(f"activation {activation!r} is not one of {list(ACTIVATIONS)}")
     act = ACTIVATIONS[activation]
     W0, b0 = params[0]
-    # First layer shares X across nets: one GEMM X[N,d] @ W0^T over all B*out columns.
-    h = torch.matmul(X, W0.transpose(1, 2)).add_(b0.unsqueeze(1))  # [B, N, out]
+    h = torch.baddbmm(b0.unsqueeze(1), X.expand(W0.shape[0], *X.shape), W0.transpose(1, 2))
     for W, b in params[1:]:
         h = torch.baddbmm(b.unsqueeze(1), act(h), W.transpose(1, 2))
     return h.squeeze(-1)

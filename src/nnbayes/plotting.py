@@ -86,10 +86,17 @@ def simplicity(sets) -> plt.Figure:
     for meta, table in sets:
         if meta["spec"]["kind"] == "fcn":
             ax1.scatter(table["clz"], table["count"] / meta["samples"], s=6, alpha=0.4, label=label(meta))
+    _sampling_floor(ax1, sets)
     ax1.set(yscale="log", xlabel="$C_{LZ}$", ylabel="P(f)", title="P(f) against Lempel-Ziv complexity")
     ax1.legend(fontsize=8, markerscale=3)
     _clz_bars(sets, ax2)
     return fig
+
+
+def _sampling_floor(ax, sets) -> None:
+    """P = 1/samples: a function seen once; points on this line are not resolved."""
+    n = min(m["samples"] for m, _ in sets if m["spec"]["kind"] == "fcn")
+    ax.axhline(1 / n, color="0.5", ls=":", lw=1, label=f"seen once (1/{n:.0e})")
 
 
 def _clz_bars(sets, ax) -> None:
@@ -111,6 +118,7 @@ def order_chaos(sets) -> plt.Figure:
     for meta, table in sets:
         top = table.groupby("clz")["count"].max() / meta["samples"]
         ax2.plot(top.index, top.to_numpy(), marker=".", label=label(meta))
+    _sampling_floor(ax2, sets)
     ax2.set(yscale="log", xlabel="$C_{LZ}$", ylabel="max P(f) at this $C_{LZ}$",
             title="Upper envelope of P(f) against $C_{LZ}$")
     ax2.legend(fontsize=8)
@@ -119,7 +127,7 @@ def order_chaos(sets) -> plt.Figure:
 
 def save_figure(fig: plt.Figure, stamp: str, png: str, pdf: str) -> None:
     """Stamp with config hash + code version; write PNG and PDF deterministically."""
-    fig.text(0.995, 0.005, f"{stamp} | {code_version()}", ha="right", va="bottom",
+    fig.text(0.995, -0.02, f"{stamp} | {code_version()}", ha="right", va="top",
              fontsize=7, color="0.4")
     fig.savefig(png, dpi=150, bbox_inches="tight", metadata={"Software": None})
     fig.savefig(pdf, bbox_inches="tight", metadata={"CreationDate": None, "Creator": None})

@@ -68,6 +68,8 @@ def spec_name(spec: dict) -> str:
     """A readable, unique name for a sampler setting, used in file paths."""
     if spec["kind"] == "uniform":
         return "uniform"
+    if spec["depth"] == 0:  # width and activation play no part in a perceptron
+        return f"perceptron-sw{spec['sigma_w']:g}-sb{spec['sigma_b']:g}-{spec['inputs']}"
     return (f"{spec['activation']}-d{spec['depth']}-w{spec['width']}"
             f"-sw{spec['sigma_w']:g}-sb{spec['sigma_b']:g}-{spec['inputs']}")
 

@@ -1,0 +1,104 @@
+"""Prior-sampling throughput as ratios measured in one run (arXiv 1805.08522's 7-40-40-1 net).
+
+  batched  : nnbayes.prior.sample_shard (draw, forward, sign, pack to ids, count)
+  naive    : one torch.nn.Sequential built and run per sample, the papers' style
+  GEMM     : this machine's fp32 matmul rate, the roofline for dense work
+
+Reports samples/s, batched/naive, and the batched sampler's useful GFLOP/s as a fraction
+of the GEMM rate. Usage: python benchmarks/bench_prior.py [--samples N] [--threads T]
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+
+from nnbayes.boolean import boolean_cube
+from nnbayes.device import resolve_device
+from nnbayes.functions import count_ids, pack_bits
+from nnbayes.networks import layer_widths
+from nnbayes.prior import sample_shard
+
+SPEC = {"kind": "fcn", "depth": 2, "width": 40, "activation": "relu", "sigma_w": 1.0,
+        "sigma_b": 0.0, "inputs": "binary"}
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def naive_rate(cube, n, device) -> float:
+    """One nn.Module per sample: init, forward, sign, pack, then count."""
+    X = torch.as_tensor(cube, dtype=torch.float32, device=device)
+    widths = layer_widths(cube.shape[1], SPEC["depth"], SPEC["width"])
+    t0 = time.perf_counter()
+    ids = []
+    for _ in range(n):
+        layers = []
+        for k, (i, o) in enumerate(zip(widths[:-1], widths[1:])):
+            lin = torch.nn.Linear(i, o, device=device)
+            torch.nn.init.normal_(lin.weight, std=SPEC["sigma_w"] / i**0.5)
+            torch.nn.init.normal_(lin.bias, std=SPEC["sigma_b"]) if SPEC["sigma_b"] else torch.nn.init.zeros_(lin.bias)
+            layers += [lin] + ([torch.nn.ReLU()] if k < len(widths) - 2 else [])
+        with torch.no_grad():
+            ids.append(pack_bits((torch.nn.Sequential(*layers)(X).T > 0)))
+    count_ids(np.concatenate(ids))
+    sync(device)
+    return n / (time.perf_counter() - t0)
+
+
+def batched_rate(cube, n, device, batch) -> float:
+    gen = torch.Generator(device=device).manual_seed(0)
+    kw = dict(batch=batch, gen=gen, device=device, dtype=torch.float32)
+    sample_shard(SPEC, cube, batch, "functions", **kw)  # warm-up
+    sync(device)
+    t0 = time.perf_counter()
+    sample_shard(SPEC, cube, n, "functions", **kw)
+    sync(device)
+    return n / (time.perf_counter() - t0)
+
+
+def gemm_gflops(device, size=2048, reps=5) -> float:
+    a, b = (torch.randn(size, size, device=device) for _ in range(2))
+    a @ b
+    sync(device)
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    sync(device)
+    return 2 * size**3 * reps / (time.perf_counter() - t0) / 1e9
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--samples", type=int, default=200_000)
+    p.add_argument("--naive-samples", type=int, default=300)
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--json", help="also write the results here")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    device = resolve_device(a.device)
+    cube = boolean_cube(7)
+    widths = layer_widths(7, SPEC["depth"], SPEC["width"])
+    flop = 2 * len(cube) * sum(i * o for i, o in zip(widths[:-1], widths[1:]))
+    gemm = gemm_gflops(device)
+    naive = naive_rate(cube, a.naive_samples, device)
+    batched = batched_rate(cube, a.samples, device, a.batch)
+    res = {"device": str(device), "threads": a.threads, "naive_samples_per_s": naive,
+           "batched_samples_per_s": batched, "gemm_gflops": gemm,
+           "batched_gflops": batched * flop / 1e9, "speedup_vs_naive": batched / naive,
+           "fraction_of_gemm": batched * flop / 1e9 / gemm}
+    for k, v in res.items():
+        print(f"{k:>24}: {v:.4g}" if isinstance(v, float) else f"{k:>24}: {v}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""The workflow as a user meets it: lint, dry runs per preset/target/profile, a smoke run."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+
+from conftest import REPO
+from nnbayes.io import read_table
+
+
+def snakemake(*args, cwd=REPO, timeout=300, env=None):
+    r = subprocess.run(["snakemake", *args], cwd=cwd, capture_output=True, text=True,
+                       timeout=timeout, env={**os.environ, **(env or {})})
+    return r.returncode, r.stdout + r.stderr
+
+
+def planned(out: str) -> dict[str, int]:
+    """Job counts per rule from a dry run's summary table."""
+    table = out.split("Job stats:")[-1]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, flags=re.M)}
+
+
+def copy_repo(dest):
+    """The tracked files of the repository (a fresh clone, without the git history)."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                           capture_output=True, text=True, check=True).stdout.split()
+    for f in files:
+        if (REPO / f).is_file():
+            (dest / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / f, dest / f)
+    return dest
+
+
+def test_lint_is_clean():
+    code, out = snakemake("--lint")
+    assert code == 0, out
+
+
+def test_snakefmt_is_clean():
+    files = ["Snakefile", *map(str, (REPO / "workflow" / "rules").glob("*.smk"))]
+    r = subprocess.run(["snakefmt", "--check", *files], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("scale, shards", [("smoke", 6 * 1 + 8 * 1 + 1 * 2 + 2 * 1 + 1 * 1), ("default", None), ("paper", None)])
+def test_dry_run_plans_every_stage(scale, shards):
+    code, out = snakemake("-n", "--config", f"scale={scale}")
+    assert code == 0, out
+    jobs = planned(out)
+    for rule in ("boolean_data", "images", "sample_prior_shard", "merge_prior", "report",
+                 "fig1_perceptron_t", "fig5_order_chaos", "checks_fig3_rank"):
+        assert jobs.get(rule, 0) >= 1, (rule, jobs)
+    if shards is not None:
+        assert jobs["sample_prior_shard"] == shards
+    assert f"results/{scale}/" in out
+
+
+def test_one_figure_is_its_own_target():
+    code, out = snakemake("-n", "fig3_rank", "--config", "scale=smoke")
+    assert code == 0, out
+    jobs = planned(out)
+    assert jobs["sample_prior_shard"] == 2 and jobs["merge_prior"] == 1 and "report" not in jobs
+
+
+def test_slurm_profile_plans_with_site_resources():
+    env = {"NNB_SLURM_ACCOUNT": "acct42", "NNB_SLURM_PARTITION": "part7"}
+    code, out = snakemake("-n", "--workflow-profile", "workflow/profiles/slurm", "--config", "scale=paper", env=env)
+    assert code == 0, out
+    assert "slurm_partition=part7" in out and "slurm_account=acct42" in out
+    assert planned(out)["sample_prior_shard"] == (6 + 15 + 2 + 5 + 1) * 100
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    """The whole smoke DAG, run once in a copy of the repository."""
+    root = copy_repo(tmp_path_factory.mktemp("smoke"))
+    code, out = snakemake("--cores", "2", "--config", "scale=smoke", cwd=root, timeout=900)
+    assert code == 0, out[-5000:]
+    return root
+
+
+@pytest.mark.slow
+def test_smoke_run_builds_every_figure_and_passes_its_checks(smoke):
+    res = smoke / "results" / "smoke"
+    for fig in ("fig1_perceptron_t", "fig2_depth_t", "fig3_rank", "fig4_simplicity", "fig5_order_chaos"):
+        png = (res / "figures" / f"{fig}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+        assert (res / "figures" / f"{fig}.pdf").read_bytes()[:4] == b"%PDF"
+        assert "<html" in (res / "notebooks" / f"{fig}.html").read_text()
+        checks = pd.read_csv(res / "reports" / f"{fig}.csv", keep_default_na=False)
+        failed = checks[checks["passed"].astype(str) == "False"]
+        assert failed.empty, failed.to_string()
+    assert "failed" in (res / "reports" / "summary.md").read_text()
+
+
+@pytest.mark.slow
+def test_same_config_and_seed_give_the_same_bytes(smoke, tmp_path):
+    shard = smoke / "results/smoke/samples/prior/fcn/relu-d2-w40-sw1-sb0-binary/shard-0000.parquet"
+    log = (smoke / "results/smoke/logs/sample_prior/fcn/relu-d2-w40-sw1-sb0-binary/shard-0000.log")
+    assert log.exists()
+    from nnbayes.io import read_meta
+
+    meta = read_meta(shard)
+    cmd = ["nnbayes", "sample-prior", "--cube", str(smoke / "results/smoke/data/cube.parquet"),
+           "--spec", __import__("json").dumps(meta["spec"]), "--record", meta["record"],
+           "--samples", str(meta["samples"]), "--name", meta["name"], "--shard", "0",
+           "--seed", str(meta["seed"]), "--batch", "256", "--device", "cpu", "--dtype", "float32",
+           "--threads", "2", "--out", str(tmp_path / "again.parquet")]
+    subprocess.run(cmd, check=True, capture_output=True)
+    assert (tmp_path / "again.parquet").read_bytes() == shard.read_bytes()
+
+
+@pytest.mark.slow
+def test_kill_mid_run_then_rerun_recomputes_only_unfinished_shards(tmp_path):
+    root = copy_repo(tmp_path)
+    (root / "slow.yaml").write_text(
+        "presets:\n  smoke:\n    prior:\n      experiments:\n        fcn: {samples: 240000, shards: 6}\n")
+    target = "results/smoke/samples/prior/fcn/relu-d2-w40-sw1-sb0-binary.parquet"
+    shard_dir = root / target.removesuffix(".parquet")
+    args = ["snakemake", "--cores", "1", "--configfile", "config.yaml", "slow.yaml", "--config", "scale=smoke", target]
+    proc = subprocess.Popen(args, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 300
+    while len(list(shard_dir.glob("shard-*.parquet"))) < 2 and time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = {p.name: p.stat().st_mtime_ns for p in shard_dir.glob("shard-*.parquet")}
+    assert 2 <= len(done) < 6
+    code, out = snakemake(*args[1:], "--rerun-incomplete", cwd=root, timeout=600)
+    assert code == 0, out[-3000:]
+    after = {p.name: p.stat().st_mtime_ns for p in shard_dir.glob("shard-*.parquet")}
+    assert len(after) == 6
+    assert all(after[k] == v for k, v in done.items()), "a finished shard was recomputed"
+    assert read_table(root / target)["count"].sum() == 240000
