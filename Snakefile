@@ -19,6 +19,12 @@ pathvars:
     benchmarks=f"results/{config['scale']}/benchmarks",
 
 
+wildcard_constraints:
+    experiment="[A-Za-z0-9_]+",
+    point="[^/]+",
+    shard=r"\d{4}",
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/prior.smk"
 include: "workflow/rules/figures.smk"

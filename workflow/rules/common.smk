@@ -1,4 +1,4 @@
-# Helpers shared by the rule files: resolve the preset, expand sample sets, name src inputs.
+# Helpers shared by the stage files: resolve the preset, expand sample sets, name src inputs.
 
 import json
 
@@ -8,7 +8,8 @@ config.update(resolve(config, workflow.source_path("../schemas/config.schema.yam
 
 EXPERIMENTS = config["prior"]["experiments"]
 SAMPLE_SETS = {
-    name: expand_grids(exp, config["prior"]["defaults"]) for name, exp in EXPERIMENTS.items()
+    name: expand_grids(exp, config["prior"]["defaults"])
+    for name, exp in EXPERIMENTS.items()
 }
 
 # figure -> the prior experiments it reads (each figure is its own target rule)
@@ -23,7 +24,7 @@ GPU_JOBS = 1 if config["device"] == "cuda" else 0
 
 
 def src(*modules):
-    """Library files a rule runs, as inputs: editing one reruns exactly the rules using it."""
+    """Library files a job imports, listed as inputs so editing one reruns exactly its users."""
     return [f"src/nnbayes/{m}" for m in ("__init__.py", "cli.py", *modules)]
 
 
@@ -46,7 +47,9 @@ def shard_paths(wc):
 
 def prior_tables(experiments):
     return [
-        f"<results>/samples/prior/{e}/{p}.parquet" for e in experiments for p in SAMPLE_SETS[e]
+        f"<results>/samples/prior/{e}/{p}.parquet"
+        for e in experiments
+        for p in SAMPLE_SETS[e]
     ]
 
 
@@ -54,9 +57,3 @@ def figure_stamp(fig):
     """Config hash of what a figure depends on (code version is added at render time)."""
     used = {e: EXPERIMENTS[e] for e in FIGURES[fig]}
     return f"scale={config['scale']} config={config_hash([config['seed'], used])}"
-
-
-wildcard_constraints:
-    experiment="[A-Za-z0-9_]+",
-    point="[^/]+",
-    shard=r"\d{4}",

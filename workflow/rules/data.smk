@@ -8,14 +8,14 @@ rule boolean_data:
         cube="<results>/data/cube.parquet",
         targets="<results>/data/targets.parquet",
         splits="<results>/data/splits.parquet",
-    params:
-        n=config["data"]["n"],
-        targets=json.dumps(config["data"]["targets"]),
-        splits=json.dumps(config["data"]["splits"]),
     log:
         "<logs>/boolean_data.log",
     conda:
         "../../envs/pipeline.yaml"
+    params:
+        n=config["data"]["n"],
+        targets=json.dumps(config["data"]["targets"]),
+        splits=json.dumps(config["data"]["splits"]),
     shell:
         "nnbayes data --n {params.n} --targets {params.targets:q} --splits {params.splits:q}"
         " --cube {output.cube} --targets-out {output.targets} --splits-out {output.splits}"
@@ -26,12 +26,12 @@ rule images:
     input:
         src("images.py"),
     output:
-        "<results>/data/images_{source}.npz".replace("{source}", config["data"]["images"]["source"]),
-    params:
-        images=json.dumps(config["data"]["images"]),
+        f"<results>/data/images_{config['data']['images']['source']}.npz",
     log:
         "<logs>/images.log",
     conda:
         "../../envs/pipeline.yaml"
+    params:
+        images=json.dumps(config["data"]["images"]),
     shell:
         "nnbayes images --spec {params.images:q} --out {output} > {log} 2>&1"

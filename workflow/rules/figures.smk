@@ -10,12 +10,12 @@ for _fig, _experiments in FIGURES.items():
             tables=prior_tables(_experiments),
         output:
             f"<results>/reports/{_fig}.csv",
-        params:
-            figure=_fig,
         log:
             f"<logs>/checks/{_fig}.log",
         conda:
             "../../envs/pipeline.yaml"
+        params:
+            figure=_fig,
         shell:
             "nnbayes checks --figure {params.figure} --out {output} {input.tables} > {log} 2>&1"
 
@@ -31,14 +31,14 @@ for _fig, _experiments in FIGURES.items():
             png=f"<results>/figures/{_fig}.png",
             pdf=f"<results>/figures/{_fig}.pdf",
             html=f"<results>/notebooks/{_fig}.html",
-        params:
-            stamp=figure_stamp(_fig),
         log:
             notebook=f"<logs>/notebooks/{_fig}.ipynb",
             log=f"<logs>/notebooks/{_fig}.log",
         retries: 2
         conda:
             "../../envs/pipeline.yaml"
+        params:
+            stamp=figure_stamp(_fig),
         shell:
             "nnbayes render {input.nb} --executed {log.notebook} --html {output.html}"
             " -p tables {input.tables} -p checks {input.checks} -p png {output.png}"

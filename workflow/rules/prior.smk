@@ -3,10 +3,26 @@
 
 rule sample_prior_shard:
     input:
-        src("boolean.py", "device.py", "functions.py", "io.py", "networks.py", "prior.py"),
+        src(
+            "boolean.py",
+            "device.py",
+            "functions.py",
+            "io.py",
+            "networks.py",
+            "prior.py",
+        ),
         cube=rules.boolean_data.output.cube,
     output:
         "<results>/samples/prior/{experiment}/{point}/shard-{shard}.parquet",
+    log:
+        "<logs>/sample_prior/{experiment}/{point}/shard-{shard}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 2
+    resources:
+        gpu=GPU_JOBS,
+        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
     params:
         spec=lambda wc: json.dumps(SAMPLE_SETS[wc.experiment][wc.point]),
         record=lambda wc: EXPERIMENTS[wc.experiment]["record"],
@@ -16,15 +32,6 @@ rule sample_prior_shard:
         batch=config["prior"]["batch"],
         device=config["device"],
         dtype=config["dtype"],
-    threads: 2
-    resources:
-        gpu=GPU_JOBS,
-        runtime=lambda wc, attempt: 120 * attempt,
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-    log:
-        "<logs>/sample_prior/{experiment}/{point}/shard-{shard}.log",
-    conda:
-        "../../envs/pipeline.yaml"
     shell:
         "nnbayes sample-prior --cube {input.cube} --spec {params.spec:q}"
         " --record {params.record} --samples {params.samples} --name {params.name}"
@@ -39,12 +46,12 @@ rule merge_prior:
         shards=shard_paths,
     output:
         "<results>/samples/prior/{experiment}/{point}.parquet",
-    threads: 2
-    resources:
-        mem_mb=lambda wc, attempt: 8000 * attempt,
     log:
         "<logs>/merge_prior/{experiment}/{point}.log",
     conda:
         "../../envs/pipeline.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, attempt: 8000 * attempt,
     shell:
         "nnbayes merge-prior --out {output} {input.shards} > {log} 2>&1"

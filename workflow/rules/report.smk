@@ -10,12 +10,12 @@ rule report:
     output:
         summary="<results>/reports/summary.md",
         index="<results>/index.html",
-    params:
-        scale=config["scale"],
     log:
         "<logs>/report.log",
     conda:
         "../../envs/pipeline.yaml"
+    params:
+        scale=config["scale"],
     shell:
         "nnbayes report --scale {params.scale} --summary {output.summary} --index {output.index}"
         " {input.checks} > {log} 2>&1"
