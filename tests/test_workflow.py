@@ -50,7 +50,7 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("scale, shards", [("smoke", 6 * 1 + 8 * 1 + 1 * 2 + 2 * 1 + 1 * 1), ("default", None), ("paper", None)])
 def test_dry_run_plans_every_stage(scale, shards):
-    code, out = snakemake("-n", "--config", f"scale={scale}")
+    code, out = snakemake("-n", "--forceall", "--config", f"scale={scale}")
     assert code == 0, out
     jobs = planned(out)
     for rule in ("boolean_data", "images", "sample_prior_shard", "merge_prior", "report",
@@ -62,7 +62,7 @@ def test_dry_run_plans_every_stage(scale, shards):
 
 
 def test_one_figure_is_its_own_target():
-    code, out = snakemake("-n", "fig3_rank", "--config", "scale=smoke")
+    code, out = snakemake("-n", "--forceall", "fig3_rank", "--config", "scale=smoke")
     assert code == 0, out
     jobs = planned(out)
     assert jobs["sample_prior_shard"] == 2 and jobs["merge_prior"] == 1 and "report" not in jobs
@@ -70,7 +70,7 @@ def test_one_figure_is_its_own_target():
 
 def test_slurm_profile_plans_with_site_resources():
     env = {"NNB_SLURM_ACCOUNT": "acct42", "NNB_SLURM_PARTITION": "part7"}
-    code, out = snakemake("-n", "--workflow-profile", "workflow/profiles/slurm", "--config", "scale=paper", env=env)
+    code, out = snakemake("-n", "--forceall", "--workflow-profile", "workflow/profiles/slurm", "--config", "scale=paper", env=env)
     assert code == 0, out
     assert "slurm_partition=part7" in out and "slurm_account=acct42" in out
     assert planned(out)["sample_prior_shard"] == (6 + 15 + 2 + 5 + 1) * 100
@@ -123,7 +123,7 @@ def test_kill_mid_run_then_rerun_recomputes_only_unfinished_shards(tmp_path):
         "presets:\n  smoke:\n    prior:\n      experiments:\n        fcn: {samples: 240000, shards: 6}\n")
     target = "results/smoke/samples/prior/fcn/relu-d2-w40-sw1-sb0-binary.parquet"
     shard_dir = root / target.removesuffix(".parquet")
-    args = ["snakemake", "--cores", "1", "--configfile", "config.yaml", "slow.yaml", "--config", "scale=smoke", target]
+    args = ["snakemake", target, "--cores", "1", "--configfile", "config.yaml", "slow.yaml", "--config", "scale=smoke"]
     proc = subprocess.Popen(args, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.time() + 300
@@ -133,9 +133,14 @@ def test_kill_mid_run_then_rerun_recomputes_only_unfinished_shards(tmp_path):
     proc.wait()
     done = {p.name: p.stat().st_mtime_ns for p in shard_dir.glob("shard-*.parquet")}
     assert 2 <= len(done) < 6
+    code, out = snakemake(*args[1:], "--unlock", cwd=root)  # a hard kill leaves the lock
+    assert code == 0, out[-3000:]
     code, out = snakemake(*args[1:], "--rerun-incomplete", cwd=root, timeout=600)
     assert code == 0, out[-3000:]
     after = {p.name: p.stat().st_mtime_ns for p in shard_dir.glob("shard-*.parquet")}
     assert len(after) == 6
-    assert all(after[k] == v for k, v in done.items()), "a finished shard was recomputed"
+    # the job in flight may have written its file before Snakemake recorded it finished:
+    # that one shard may rerun, every earlier one is kept
+    recomputed = [k for k, v in done.items() if after[k] != v]
+    assert len(recomputed) <= 1, recomputed
     assert read_table(root / target)["count"].sum() == 240000
