@@ -25,7 +25,7 @@ stamp = "dev"  # config hash, passed by the rule; the code version is added when
 import pandas as pd
 
 from nnbayes import plotting
-from nnbayes.prior import load_sets
+from nnbayes.tables import load_sets
 
 sets = load_sets(tables)
 fig = plotting.order_chaos(sets)

@@ -8,7 +8,8 @@ from conftest import TEST_FAILURE_RATE
 from nnbayes.boolean import boolean_cube
 from nnbayes.complexity import lz_complexity_str
 from nnbayes.functions import ids_to_strings
-from nnbayes.prior import merge_counts, ones_count_distribution, sample_shard, shard_seed
+from nnbayes.prior import sample_shard, shard_seed
+from nnbayes.tables import merge_counts, ones_count_distribution
 
 CUBE = boolean_cube(7)
 FCN = {"kind": "fcn", "depth": 2, "width": 40, "activation": "relu", "sigma_w": 1.0,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
-from nnbayes.prior import load_sets, ones_count_distribution
+from nnbayes.tables import load_sets, ones_count_distribution
 
 P_THRESHOLD = 1e-3  # chi-square false-alarm rate for "P(t) is uniform" (T1)
 Z = 4.0  # standard errors allowed for sampled estimates against a reference value

@@ -64,7 +64,7 @@ def _sample_prior(a):
 
 def _merge_prior(a):
     from nnbayes.io import read_meta, read_table, write_table
-    from nnbayes.prior import merge_counts
+    from nnbayes.tables import merge_counts
 
     metas = [read_meta(p) for p in a.shards]
     df = merge_counts([read_table(p) for p in a.shards], metas[0]["n_points"])

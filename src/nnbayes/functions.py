@@ -6,23 +6,28 @@ id *is* the function, so nothing is hashed or lost and hex(id_hi)+hex(id_lo) rea
 bit string. Counting is a sort over ids, never a Python dict per sample.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 MAX_BITS = 128
-_BYTE_WEIGHTS = 2 ** torch.arange(7, -1, -1)
 
 
-def pack_bits(bits: torch.Tensor) -> np.ndarray:
+def pack_bits(bits: "torch.Tensor") -> np.ndarray:
     """Bool [B, N] (on any device) -> uint64 [B, 2] ids on the host.
 
     Bytes are packed on the tensor's device so only 16 bytes per function cross to the host.
     """
+    import torch  # here, so that table code can use this module without loading torch
+
     n_bits = bits.shape[1]
     if n_bits > MAX_BITS:
         raise ValueError(f"functions on {n_bits} inputs exceed the {MAX_BITS}-bit id")
     padded = torch.nn.functional.pad(bits.to(torch.uint8), (0, MAX_BITS - n_bits))
-    weights = _BYTE_WEIGHTS.to(device=bits.device, dtype=torch.uint8)
+    weights = 2 ** torch.arange(7, -1, -1, device=bits.device, dtype=torch.uint8)
     packed = (padded.view(-1, MAX_BITS // 8, 8) * weights).sum(-1, dtype=torch.uint8)
     return packed.cpu().numpy().view(">u8").astype(np.uint64)
 

@@ -4,16 +4,13 @@ Every function returns a matplotlib Figure; `save_figure` stamps it with the con
 code version and writes PNG + PDF with fixed metadata (same bytes for the same inputs).
 """
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from nnbayes.prior import ones_count_distribution  # noqa: E402
-from nnbayes.provenance import code_version  # noqa: E402
+from nnbayes.tables import ones_count_distribution
+from nnbayes.provenance import code_version
 
 sns.set_theme(context="paper", style="whitegrid", palette="colorblind", font_scale=1.1)
 

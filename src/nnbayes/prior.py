@@ -5,21 +5,17 @@ shard), in batches, counted as either
   * `functions`: a table (id_hi, id_lo, count) of every function seen, or
   * `ones_count`: a histogram (t, count) of t = number of inputs mapped to 1, for priors
     whose functions are too many to tabulate (a perceptron has ~10^10 on {0,1}^7).
-Shards merge by summing counts; the merged function table is annotated with t, entropy and
-C_LZ, computed once per distinct function.
+Shards merge in `nnbayes.tables`.
 """
 
 import zlib
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 import torch
 from tqdm import tqdm
 
 from nnbayes.boolean import center
-from nnbayes.complexity import entropy, lz_complexity
-from nnbayes.functions import count_ids, ones_count, pack_bits, unpack_ids
+from nnbayes.functions import count_ids, pack_bits
 from nnbayes.networks import forward, init_params, layer_widths
 
 RECORDS = ("functions", "ones_count")
@@ -82,31 +78,3 @@ def sample_shard(spec: dict, cube: np.ndarray, n_samples: int, record: str, **kw
         return pd.DataFrame({"t": np.arange(len(cube) + 1), "count": hist.numpy().astype(np.int64)})
     ids, counts = count_ids(np.concatenate([pack_bits(bits) for bits in batches]))
     return pd.DataFrame({"id_hi": ids[:, 0], "id_lo": ids[:, 1], "count": counts})
-
-
-def merge_counts(shards: Sequence[pd.DataFrame], n_points: int) -> pd.DataFrame:
-    """Sum shard counts; annotate functions with t, entropy and C_LZ; sort by P(f) then id."""
-    df = pd.concat(shards, ignore_index=True)
-    if "t" in df.columns and "id_hi" not in df.columns:
-        return df.groupby("t", as_index=False)["count"].sum()
-    df = df.groupby(["id_hi", "id_lo"], as_index=False, sort=True)["count"].sum()
-    ids = df[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64)
-    df["t"] = ones_count(ids)
-    df["entropy"] = entropy(df["t"].to_numpy(), n_points)
-    df["clz"] = lz_complexity(unpack_ids(ids, n_points))
-    df = df.sort_values(["count", "id_hi", "id_lo"], ascending=[False, True, True], kind="stable")
-    return df.reset_index(drop=True)
-
-
-def ones_count_distribution(table: pd.DataFrame, n_points: int) -> pd.DataFrame:
-    """P(t) for t = 0..n_points from either kind of merged table."""
-    counts = table.groupby("t")["count"].sum().reindex(range(n_points + 1), fill_value=0)
-    return pd.DataFrame({"t": counts.index, "count": counts.to_numpy(),
-                         "p": counts.to_numpy() / counts.sum()})
-
-
-def load_sets(paths: Sequence[str]) -> list[tuple[dict, pd.DataFrame]]:
-    """Merged sample sets as (metadata, table) pairs; the metadata names and specs each set."""
-    from nnbayes.io import read_meta, read_table
-
-    return [(read_meta(p), read_table(p)) for p in paths]

@@ -6,7 +6,7 @@ for _fig, _experiments in FIGURES.items():
         name:
             f"checks_{_fig}"
         input:
-            src("checks.py", "complexity.py", "io.py", "prior.py"),
+            src("checks.py", "complexity.py", "io.py", "tables.py"),
             tables=prior_tables(_experiments),
         output:
             f"<results>/reports/{_fig}.csv",
@@ -23,7 +23,7 @@ for _fig, _experiments in FIGURES.items():
         name:
             _fig
         input:
-            src("notebook.py", "plotting.py", "provenance.py", "io.py", "prior.py"),
+            src("notebook.py", "plotting.py", "provenance.py", "io.py", "tables.py"),
             nb=f"notebooks/{_fig}.py",
             tables=prior_tables(_experiments),
             checks=f"<results>/reports/{_fig}.csv",

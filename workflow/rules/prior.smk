@@ -42,7 +42,7 @@ rule sample_prior_shard:
 
 rule merge_prior:
     input:
-        src("complexity.py", "functions.py", "io.py", "prior.py"),
+        src("complexity.py", "functions.py", "io.py", "tables.py"),
         shards=shard_paths,
     output:
         "<results>/samples/prior/{experiment}/{point}.parquet",

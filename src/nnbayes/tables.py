@@ -1,0 +1,39 @@
+"""Counting tables: merge shard counts, annotate functions, read merged sample sets.
+
+Torch-free on purpose: checks and notebooks import this without paying for torch.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from nnbayes.complexity import entropy, lz_complexity
+from nnbayes.functions import ones_count, unpack_ids
+from nnbayes.io import read_meta, read_table
+
+
+def merge_counts(shards: Sequence[pd.DataFrame], n_points: int) -> pd.DataFrame:
+    """Sum shard counts; annotate functions with t, entropy and C_LZ; sort by P(f) then id."""
+    df = pd.concat(shards, ignore_index=True)
+    if "t" in df.columns and "id_hi" not in df.columns:
+        return df.groupby("t", as_index=False)["count"].sum()
+    df = df.groupby(["id_hi", "id_lo"], as_index=False, sort=True)["count"].sum()
+    ids = df[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64)
+    df["t"] = ones_count(ids)
+    df["entropy"] = entropy(df["t"].to_numpy(), n_points)
+    df["clz"] = lz_complexity(unpack_ids(ids, n_points))
+    df = df.sort_values(["count", "id_hi", "id_lo"], ascending=[False, True, True], kind="stable")
+    return df.reset_index(drop=True)
+
+
+def ones_count_distribution(table: pd.DataFrame, n_points: int) -> pd.DataFrame:
+    """P(t) for t = 0..n_points from either kind of merged table."""
+    counts = table.groupby("t")["count"].sum().reindex(range(n_points + 1), fill_value=0)
+    return pd.DataFrame({"t": counts.index, "count": counts.to_numpy(),
+                         "p": counts.to_numpy() / counts.sum()})
+
+
+def load_sets(paths: Sequence[str]) -> list[tuple[dict, pd.DataFrame]]:
+    """Merged sample sets as (metadata, table) pairs; the metadata names and specs each set."""
+    return [(read_meta(p), read_table(p)) for p in paths]
