@@ -9,6 +9,8 @@ Shards merge in `nnbayes.tables`.
 """
 
 import zlib
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import torch
@@ -39,7 +41,7 @@ def sample_functions(
     device: torch.device,
     dtype: torch.dtype,
     progress: bool = False,
-) -> torch.Tensor:
+) -> Iterator[torch.Tensor]:
     """Yield bool [b, N] outputs on `cube` of prior samples, `batch` nets at a time.
 
     spec: kind 'fcn' (depth, width, activation, sigma_w, sigma_b, inputs) or 'uniform'
