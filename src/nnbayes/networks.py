@@ -45,12 +45,13 @@ def init_params(
 
 
 def forward(params: Params, X: torch.Tensor, activation: str = "relu") -> torch.Tensor:
-    """Every net on every input: X[N, d] -> pre-activation outputs [B, N]."""
+    """Every net on its inputs: X[N, d] (shared) or X[B, N, d] (per net) -> outputs [B, N]."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation {activation!r} is not one of {list(ACTIVATIONS)}")
     act = ACTIVATIONS[activation]
     W0, b0 = params[0]
-    h = torch.baddbmm(b0.unsqueeze(1), X.expand(W0.shape[0], *X.shape), W0.transpose(1, 2))
+    X = X if X.dim() == 3 else X.expand(W0.shape[0], *X.shape)
+    h = torch.baddbmm(b0.unsqueeze(1), X, W0.transpose(1, 2))
     for W, b in params[1:]:
         h = torch.baddbmm(b.unsqueeze(1), act(h), W.transpose(1, 2))
     return h.squeeze(-1)

@@ -1,0 +1,154 @@
+"""P_opt(f|S): train many networks at once from random init to zero training error.
+
+B nets train side by side as batched tensors (networks.Params). Each net draws its own
+mini-batch order every epoch, and stops at the end of the first epoch at which it
+classifies all of S correctly (the authors' EarlyStoppingByAccuracy, with one threshold,
+output > 0, for both accuracy and the recorded function). Finished nets are compacted out
+of the batch; nets still training after `max_epochs` are reported as not converged, never
+dropped. Optimisers act per net: SGD (with optional momentum), Adam, and AGD (Bernstein,
+Mingard et al., arXiv 2304.05187) with biases grouped per layer as in `agd_prime`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from nnbayes.functions import pack_bits
+from nnbayes.networks import Params, forward
+
+OPTIMIZERS = ("sgd", "adam", "agd")
+LOSSES = ("ce", "mse")
+
+
+@dataclass
+class TrainResult:
+    """Per net, in input order: function on E (ids), whether it fit S, epochs used, final params."""
+
+    test_ids: np.ndarray  # uint64 [B, 2]
+    converged: np.ndarray  # bool [B]
+    epochs: np.ndarray  # int64 [B]
+    params: Params
+
+
+def per_net_loss(out: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
+    """Mean loss of each net over its mini-batch [B]; y in {0,1} (MSE uses +-1 targets)."""
+    if loss == "ce":
+        return torch.nn.functional.binary_cross_entropy_with_logits(out, y, reduction="none").mean(1)
+    if loss == "mse":
+        return ((out - (2 * y - 1)) ** 2).mean(1)
+    raise ValueError(f"loss {loss!r} is not one of {list(LOSSES)}")
+
+
+def _frob(g: torch.Tensor) -> torch.Tensor:
+    """Per-net Frobenius norm, broadcastable against g."""
+    return g.flatten(1).norm(dim=1).view(-1, *([1] * (g.dim() - 1)))
+
+
+class _Optimiser:
+    """Per-net optimiser state on stacked tensors; `keep` compacts it with the batch."""
+
+    def __init__(self, name: str, params: list[torch.Tensor], lr: float, momentum: float,
+                 betas: tuple[float, float], eps: float):
+        if name not in OPTIMIZERS:
+            raise ValueError(f"optimizer {name!r} is not one of {list(OPTIMIZERS)}")
+        self.name, self.lr, self.momentum, self.betas, self.eps = name, lr, momentum, betas, eps
+        self.state = [[torch.zeros_like(p) for p in params] for _ in range(2)]  # m, v / velocity
+        self.t = 0
+
+    def keep(self, idx: torch.Tensor) -> None:
+        self.state = [[s[idx] for s in group] for group in self.state]
+
+    @torch.no_grad()
+    def step(self, params: list[torch.Tensor]) -> None:
+        grads = [p.grad for p in params]
+        self.t += 1
+        if self.name == "sgd":
+            for p, g, v in zip(params, grads, self.state[0]):
+                v.mul_(self.momentum).add_(g)
+                p.sub_(self.lr * v)
+        elif self.name == "adam":
+            b1, b2 = self.betas
+            for p, g, m, v in zip(params, grads, *self.state):
+                m.mul_(b1).add_(g, alpha=1 - b1)
+                v.mul_(b2).addcmul_(g, g, value=1 - b2)
+                denom = (v / (1 - b2**self.t)).sqrt_().add_(self.eps)
+                p.addcdiv_(m, denom, value=-self.lr / (1 - b1**self.t))
+        else:
+            self._agd(params, grads)
+
+    def _agd(self, params: list[torch.Tensor], grads: list[torch.Tensor]) -> None:
+        """AGD: eta = log((1 + sqrt(1 + 4G)) / 2), G the mean scaled weight-gradient norm."""
+        weights, n_layers = grads[0::2], len(grads) // 2
+        scale = [(W.shape[1] / W.shape[2]) ** 0.5 for W in params[0::2]]  # sqrt(d_out / d_in)
+        G = sum(s * _frob(g).flatten() for s, g in zip(scale, weights)) / n_layers
+        eta = torch.log((1 + torch.sqrt(1 + 4 * G)) / 2)
+        for k, (s, gw) in enumerate(zip(scale, weights)):
+            norm = _frob(gw).flatten()
+            step = torch.nan_to_num(eta / n_layers * s / norm)  # zero gradient: layer stays
+            for p, g in ((params[2 * k], gw), (params[2 * k + 1], grads[2 * k + 1])):
+                p.sub_(g * step.view(-1, *([1] * (g.dim() - 1))) * self.lr)
+
+
+def pairs(flat: list[torch.Tensor]) -> Params:
+    """[W0, b0, W1, b1, ...] -> [(W0, b0), (W1, b1), ...]."""
+    return list(zip(flat[0::2], flat[1::2]))
+
+
+def train_networks(
+    params: Params,
+    X_train: torch.Tensor,
+    y_train: torch.Tensor,
+    X_test: torch.Tensor,
+    *,
+    activation: str,
+    optimizer: str,
+    lr: float,
+    batch_size: int,
+    loss: str,
+    max_epochs: int,
+    gen: torch.Generator,
+    momentum: float = 0.0,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> TrainResult:
+    """Train every net in `params` on (X_train, y_train in {0,1}); see module doc.
+
+    `lr` multiplies the AGD step too (AGD's optional gain; 1.0 is the paper's AGD).
+    Only `gen` draws randomness (one [B_active, m] uniform per epoch for the orders).
+    """
+    n_nets, m = params[0][0].shape[0], len(X_train)
+    flat = [p.detach().clone().requires_grad_() for Wb in params for p in Wb]
+    opt = _Optimiser(optimizer, flat, lr, momentum, betas, eps)
+    active = torch.arange(n_nets, device=X_train.device)
+    final = [p.detach().clone() for p in flat]
+    converged = np.zeros(n_nets, dtype=bool)
+    epochs = np.full(n_nets, max_epochs, dtype=np.int64)
+    test_ids = np.zeros((n_nets, 2), dtype=np.uint64)
+    bs = min(batch_size, m)
+    for epoch in range(1, max_epochs + 1):
+        order = torch.rand(len(active), m, generator=gen, device=X_train.device).argsort(1)
+        for start in range(0, m, bs):
+            idx = order[:, start : start + bs]
+            out = forward(pairs(flat), X_train[idx], activation)
+            per_net_loss(out, y_train[idx], loss).sum().backward()
+            opt.step(flat)
+            for p in flat:
+                p.grad = None
+        with torch.no_grad():
+            fit = ((forward(pairs(flat), X_train, activation) > 0) == (y_train > 0.5)).all(1)
+            done = fit if epoch < max_epochs else torch.ones_like(fit)
+            if done.any():
+                ids = active[done].cpu().numpy()
+                test_ids[ids] = pack_bits(forward(pairs([p[done] for p in flat]), X_test, activation) > 0)
+                converged[ids] = fit[done].cpu().numpy()
+                epochs[ids[fit[done].cpu().numpy()]] = epoch
+                for f, p in zip(final, flat):
+                    f[active[done]] = p[done]
+                keep = (~done).nonzero().flatten()
+                active = active[keep]
+                flat = [p[keep].detach().requires_grad_() for p in flat]
+                opt.keep(keep)
+        if len(active) == 0:
+            break
+    return TrainResult(test_ids, converged, epochs, pairs(final))
