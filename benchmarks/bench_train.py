@@ -1,0 +1,95 @@
+"""Training throughput (runs/s to 100% training accuracy) as a ratio measured in one run.
+
+  batched : nnbayes.train.train_networks, all nets as 3-D tensors (arXiv 2006.15191 setup:
+            7-40-40-1 ReLU, sigma_w = sigma_b = 1, m = 32, SGD lr 0.01 batch 8, CE)
+  naive   : one nn.Module + torch.optim.SGD per run, trained to 100% training accuracy
+
+Usage: python benchmarks/bench_train.py [--runs N] [--naive-runs N] [--threads T]
+"""
+
+import argparse
+import json
+import time
+
+import torch
+
+from nnbayes.boolean import boolean_cube, target_function, train_mask
+from nnbayes.device import resolve_device
+from nnbayes.networks import init_params, layer_widths
+from nnbayes.train import train_networks
+
+TARGET = {"kind": "bits", "bits": "00001111" * 16}  # the note's best smoke target (C_LZ 31.5)
+LR, BATCH, MAX_EPOCHS = 0.01, 8, 2000
+
+
+def data(device):
+    X = torch.as_tensor(boolean_cube(7), dtype=torch.float32, device=device)
+    y = torch.as_tensor(target_function(TARGET, 7), dtype=torch.float32, device=device)
+    mask = torch.as_tensor(train_mask(128, 32, 0), device=device)
+    return X[mask], y[mask], X[~mask]
+
+
+def draw(n, device, seed=0):
+    gen = torch.Generator(device=device).manual_seed(seed)
+    return init_params(layer_widths(7, 2, 40), n, sigma_w=1.0, sigma_b=1.0, gen=gen, device=device,
+                       dtype=torch.float32)
+
+
+def naive_rate(n, device) -> float:
+    X, y, X_test = data(device)
+    params = draw(n, device)
+    t0 = time.perf_counter()
+    for k in range(n):
+        layers = []
+        for i, (W, b) in enumerate(params):
+            lin = torch.nn.Linear(W.shape[2], W.shape[1], device=device)
+            lin.weight.data, lin.bias.data = W[k].clone(), b[k].clone()
+            layers += [lin] + ([torch.nn.ReLU()] if i < len(params) - 1 else [])
+        net = torch.nn.Sequential(*layers)
+        opt = torch.optim.SGD(net.parameters(), lr=LR)
+        for _ in range(MAX_EPOCHS):
+            for idx in torch.randperm(len(X), device=device).split(BATCH):
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(net(X[idx]).squeeze(-1), y[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            with torch.no_grad():
+                if ((net(X).squeeze(-1) > 0) == (y > 0.5)).all():
+                    break
+        with torch.no_grad():
+            net(X_test)
+    return n / (time.perf_counter() - t0)
+
+
+def batched_rate(n, device) -> tuple[float, float]:
+    X, y, X_test = data(device)
+    gen = torch.Generator(device=device).manual_seed(1)
+    t0 = time.perf_counter()
+    res = train_networks(draw(n, device), X, y, X_test, activation="relu", optimizer="sgd", lr=LR,
+                         batch_size=BATCH, loss="ce", max_epochs=MAX_EPOCHS, gen=gen)
+    return n / (time.perf_counter() - t0), float(res.converged.mean())
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--runs", type=int, default=2000)
+    p.add_argument("--naive-runs", type=int, default=20)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--json", help="also write the results here")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    device = resolve_device(a.device)
+    naive = naive_rate(a.naive_runs, device)
+    batched, frac = batched_rate(a.runs, device)
+    res = {"device": str(device), "threads": a.threads, "naive_runs_per_s": naive,
+           "batched_runs_per_s": batched, "batched_converged": frac, "speedup_vs_naive": batched / naive}
+    for k, v in res.items():
+        print(f"{k:>20}: {v:.4g}" if isinstance(v, float) else f"{k:>20}: {v}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
