@@ -23,10 +23,13 @@ wildcard_constraints:
     experiment="[A-Za-z0-9_]+",
     point="[^/]+",
     shard=r"\d{4}",
+    task="[A-Za-z0-9_]+",
+    variant="[A-Za-z0-9_]+",
 
 
 include: "workflow/rules/data.smk"
 include: "workflow/rules/prior.smk"
+include: "workflow/rules/train.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 

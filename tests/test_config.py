@@ -43,6 +43,13 @@ def test_every_preset_validates(scale):
         ("prior.experiments.chaos.grids.0.activation", "gelu",
          "config key 'prior.experiments.chaos.grids.0.activation': 'gelu' is not one of ['relu', 'tanh']"),
         ("data.images.source", "cifar", "config key 'data.images.source': 'cifar' is not one of ['digits', 'mnist']"),
+        ("sgd_bayes.tasks.boolean.variants", ["sgd_b8", "sgd_b9"],
+         "config key 'sgd_bayes.tasks.boolean.variants': 'sgd_b9' is not one of"),
+        ("sgd_bayes.tasks.boolean.data.target", "sgd_t9", "config key 'sgd_bayes.tasks.boolean.data.target': 'sgd_t9'"),
+        ("sgd_bayes.tasks.boolean.data.train", "0101", "config key 'sgd_bayes.tasks.boolean.data.train': need 128"),
+        ("sgd_bayes.variants.agd.optimizer", "lbfgs",
+         "config key 'sgd_bayes.variants.agd.optimizer': 'lbfgs' is not one of ['sgd', 'adam', 'agd']"),
+        ("sgd_bayes.tasks.digits.data.test_size", 500, "config key 'sgd_bayes.tasks.digits.data"),
     ],
 )
 def test_bad_values_name_the_key(path, value, expected):

@@ -74,6 +74,119 @@ def _merge_prior(a):
     print(f"{meta['name']}: {meta['samples']} nets, {len(df)} rows")
 
 
+def _load_task(a):
+    from nnbayes.boolean import str_to_bits
+    from nnbayes.io import read_table
+    from nnbayes.tasks import load_task
+
+    spec = json.loads(a.task)
+    if spec["kind"] == "images":
+        return load_task(spec, images=dict(np.load(a.images)))
+    targets = read_table(a.targets)
+    bits = {name: str_to_bits(b) for name, b in zip(targets["name"], targets["bits"])}
+    return load_task(spec, cube=read_table(a.cube).to_numpy(dtype=np.uint8), targets=bits)
+
+
+def _train(a):
+    import torch
+
+    from nnbayes.device import generator, resolve_device, resolve_dtype
+    from nnbayes.io import write_table
+    from nnbayes.prior import shard_seed
+    from nnbayes.sgd_sampler import train_shard
+
+    torch.set_num_threads(a.threads)
+    device = resolve_device(a.device)
+    task = _load_task(a)
+    net, variant = json.loads(a.net), json.loads(a.variant)
+    if variant["batch_size"] == "full":
+        variant["batch_size"] = len(task.y_train)
+    seed = shard_seed(a.seed, a.name, a.shard)
+    df = train_shard(task, net, variant, a.runs, batch_nets=a.batch_nets, max_epochs=a.max_epochs,
+                     gen=generator(seed, device), device=device, dtype=resolve_dtype(a.dtype),
+                     progress=True)
+    meta = {"name": a.name, "net": net, "variant": variant, "runs": a.runs, "shard": a.shard,
+            "seed": a.seed, "shard_seed": seed, "device": device.type, "dtype": a.dtype}
+    write_table(df, a.out, meta)
+    print(f"{a.name} shard {a.shard}: {a.runs} runs, {int(df['converged'].sum())} converged")
+
+
+def _merge_train(a):
+    from nnbayes.io import read_meta, read_table, write_table
+    from nnbayes.tables import merge_runs
+
+    task = _load_task(a)
+    metas = [read_meta(p) for p in a.shards]
+    df, summary = merge_runs([read_table(p) for p in a.shards], task.y_test)
+    meta = {k: metas[0][k] for k in ("name", "net", "variant", "seed", "dtype")}
+    meta.update(stage="train", task=json.loads(a.task), shards=len(metas), n_test=len(task.y_test),
+                **summary)
+    write_table(df, a.out, meta)
+    print(json.dumps(summary))
+
+
+def _posterior(a):
+    import torch
+
+    from nnbayes.functions import pack_array
+    from nnbayes.io import read_meta, read_table, write_table
+    from nnbayes.posterior import functions_to_score, gp_error_distribution, score
+
+    torch.set_num_threads(a.threads)
+    task = _load_task(a)
+    net, opts = json.loads(a.net), json.loads(a.options)
+    tables = {read_meta(p)["name"]: read_table(p) for p in a.train_tables}
+    funcs = functions_to_score(tables, pack_array(task.y_test[None, :]), opts["min_count"],
+                               opts["max_functions"])
+    boolean = json.loads(a.task)["kind"] == "boolean"
+    df, summary = score(task, net, funcs, exact_top=opts["exact_top"], exact_samples=opts["exact_samples"],
+                        probit_scale=opts["probit_scale"], seed=a.seed, boolean=boolean)
+    meta = {"stage": "posterior", "net": net, "task": json.loads(a.task), "options": opts,
+            "seed": a.seed, "n_train": len(task.y_train), "n_test": len(task.y_test), **summary}
+    write_table(df, a.out, meta)
+    print(json.dumps(summary))
+    errors, err_summary = gp_error_distribution(task, net, opts["error_samples"], a.seed + 2)
+    write_table(errors, a.errors_out, {"stage": "gp_errors", "net": net, "task": json.loads(a.task),
+                                       "n_test": len(task.y_test), **err_summary})
+    print(json.dumps(err_summary))
+
+
+def _prior_ep(a):
+    import torch
+
+    from nnbayes.gp_validation import prior_vs_gp
+    from nnbayes.io import read_meta, read_table, write_table
+
+    torch.set_num_threads(a.threads)
+    meta, opts = read_meta(a.table), json.loads(a.options)
+    cube = read_table(a.cube).to_numpy(dtype=np.uint8)
+    df = prior_vs_gp(read_table(a.table), meta["samples"], cube, meta["spec"], top=opts["top"],
+                     exact_top=opts["exact_top"], exact_samples=opts["exact_samples"], seed=a.seed)
+    write_table(df, a.out, {"stage": "prior_ep", "spec": meta["spec"], "samples": meta["samples"],
+                            "options": opts, "seed": a.seed})
+    print(df.head(10).to_string())
+
+
+def _kernel_mc(a):
+    import torch
+
+    from nnbayes.device import generator, resolve_device, resolve_dtype
+    from nnbayes.gp_validation import kernel_vs_wide_nets
+    from nnbayes.io import read_table, write_table
+
+    torch.set_num_threads(a.threads)
+    device = resolve_device(a.device)
+    opts = json.loads(a.options)
+    cube = read_table(a.cube).to_numpy(dtype=np.uint8)
+    points = np.sort(np.random.default_rng(a.seed).choice(len(cube), opts["points"], replace=False))
+    df = kernel_vs_wide_nets(cube[points].astype(np.float32), opts["net"], opts["nets"], batch=opts["batch"],
+                             gen=generator(a.seed, device), device=device, dtype=resolve_dtype(a.dtype),
+                             progress=True)
+    df["i"], df["j"] = points[df["i"]], points[df["j"]]
+    write_table(df, a.out, {"stage": "kernel", "options": opts, "seed": a.seed, "device": device.type})
+    print(df.describe().to_string())
+
+
 def _checks(a):
     from nnbayes.checks import figure_checks
 
@@ -132,6 +245,61 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.add_argument("shards", nargs="+")
     s.set_defaults(func=_merge_prior)
+
+    task_args = argparse.ArgumentParser(add_help=False)
+    task_args.add_argument("--task", required=True, help="JSON task data spec (kind boolean|images)")
+    task_args.add_argument("--cube", help="Boolean cube table (boolean tasks)")
+    task_args.add_argument("--targets", help="named targets table (boolean tasks)")
+    task_args.add_argument("--images", help="images .npz (image tasks)")
+
+    s = sub.add_parser("train", parents=[task_args], help="one shard of training runs: P_opt(f|S)")
+    s.add_argument("--net", required=True, help="JSON architecture")
+    s.add_argument("--variant", required=True, help="JSON optimiser setting")
+    s.add_argument("--runs", type=int, required=True)
+    s.add_argument("--name", required=True, help="task/variant (enters the seed)")
+    s.add_argument("--shard", type=int, required=True)
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--batch-nets", type=int, default=1000)
+    s.add_argument("--max-epochs", type=int, required=True)
+    s.add_argument("--device", default="auto")
+    s.add_argument("--dtype", default="float32")
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=_train)
+
+    s = sub.add_parser("merge-train", parents=[task_args], help="count the functions runs found on E")
+    s.add_argument("--out", required=True)
+    s.add_argument("shards", nargs="+")
+    s.set_defaults(func=_merge_train)
+
+    s = sub.add_parser("posterior", parents=[task_args], help="P_B(f|S) of the found functions (NNGP)")
+    s.add_argument("--net", required=True, help="JSON architecture")
+    s.add_argument("--options", required=True, help="JSON sgd_bayes.posterior settings")
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--out", required=True)
+    s.add_argument("--errors-out", required=True, help="the GP's predicted test-error distribution")
+    s.add_argument("train_tables", nargs="+")
+    s.set_defaults(func=_posterior)
+
+    s = sub.add_parser("prior-ep", help="sampled P(f) of the top functions vs the GP's (EP, exact)")
+    s.add_argument("--cube", required=True)
+    s.add_argument("--table", required=True, help="merged prior sample table (functions)")
+    s.add_argument("--options", required=True, help="JSON gp_checks.prior_ep")
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=_prior_ep)
+
+    s = sub.add_parser("kernel-mc", help="NNGP kernel vs the covariance of wide random nets")
+    s.add_argument("--cube", required=True)
+    s.add_argument("--options", required=True, help="JSON gp_checks.kernel")
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--device", default="auto")
+    s.add_argument("--dtype", default="float32")
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=_kernel_mc)
 
     s = sub.add_parser("checks", help="the numbers a figure is judged by")
     s.add_argument("--figure", required=True)

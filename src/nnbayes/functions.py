@@ -32,6 +32,16 @@ def pack_bits(bits: "torch.Tensor") -> np.ndarray:
     return packed.cpu().numpy().view(">u8").astype(np.uint64)
 
 
+def pack_array(bits: np.ndarray) -> np.ndarray:
+    """Host-side `pack_bits` for numpy arrays [B, N] of 0/1 (no torch needed)."""
+    bits = np.asarray(bits, dtype=bool)
+    if bits.shape[1] > MAX_BITS:
+        raise ValueError(f"functions on {bits.shape[1]} inputs exceed the {MAX_BITS}-bit id")
+    padded = np.zeros((len(bits), MAX_BITS), dtype=bool)
+    padded[:, : bits.shape[1]] = bits
+    return np.packbits(padded, axis=1).view(">u8").astype(np.uint64)
+
+
 def unpack_ids(ids: np.ndarray, n_bits: int) -> np.ndarray:
     """uint64 [B, 2] ids -> uint8 [B, n_bits] output bits (inverse of `pack_bits`)."""
     raw = np.ascontiguousarray(ids, dtype=np.uint64).astype(">u8").view(np.uint8)

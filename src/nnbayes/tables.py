@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from nnbayes.complexity import entropy, lz_complexity
-from nnbayes.functions import ones_count, unpack_ids
+from nnbayes.functions import count_ids, ones_count, pack_array, unpack_ids
 from nnbayes.io import read_meta, read_table
 
 
@@ -37,3 +37,27 @@ def ones_count_distribution(table: pd.DataFrame, n_points: int) -> pd.DataFrame:
 def load_sets(paths: Sequence[str]) -> list[tuple[dict, pd.DataFrame]]:
     """Merged sample sets as (metadata, table) pairs; the metadata names and specs each set."""
     return [(read_meta(p), read_table(p)) for p in paths]
+
+
+def merge_runs(shards: Sequence[pd.DataFrame], y_test: np.ndarray) -> tuple[pd.DataFrame, dict]:
+    """Per-run shard rows -> counts of the functions converged runs found on E, and a summary.
+
+    Each function carries its number of test errors (Hamming distance to the target on E).
+    Non-converged runs are not counted as functions but are reported in the summary.
+    """
+    runs = pd.concat(shards, ignore_index=True)
+    ok = runs[runs["converged"]]
+    ids, counts = count_ids(ok[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64))
+    errors = ones_count(ids ^ pack_array(y_test[None, :]))
+    df = pd.DataFrame({"id_hi": ids[:, 0], "id_lo": ids[:, 1], "count": counts, "errors": errors})
+    df = df.sort_values(["count", "id_hi", "id_lo"], ascending=[False, True, True], kind="stable")
+    summary = {
+        "runs": len(runs),
+        "converged": len(ok),
+        "not_converged": len(runs) - len(ok),
+        "epochs_median": float(np.median(ok["epochs"])) if len(ok) else None,
+        "epochs_mean": float(ok["epochs"].mean()) if len(ok) else None,
+        "distinct": len(df),
+        "mean_test_error": float((df["errors"] * df["count"]).sum() / max(len(ok), 1) / len(y_test)),
+    }
+    return df.reset_index(drop=True), summary

@@ -36,7 +36,28 @@ def resolve(config: dict, schema_path: str | Path) -> dict:
         raise ConfigError(f"config key 'scale': {scale!r} is not one of {sorted(presets)}")
     merged = deep_merge(config, presets[scale])
     validate(merged, schema_path)
+    check_references(merged)
     return merged
+
+
+def check_references(config: dict) -> None:
+    """What the schema cannot say: names that must exist elsewhere, sizes that must agree."""
+    sgd = config["sgd_bayes"]
+    for name, task in sgd["tasks"].items():
+        key = f"sgd_bayes.tasks.{name}"
+        for v in task["variants"]:
+            if v not in sgd["variants"]:
+                raise ConfigError(f"config key '{key}.variants': {v!r} is not one of {sorted(sgd['variants'])}")
+        data = task["data"]
+        if data["kind"] == "boolean":
+            if data["target"] not in config["data"]["targets"]:
+                raise ConfigError(f"config key '{key}.data.target': {data['target']!r} is not one of "
+                                  f"{sorted(config['data']['targets'])}")
+            n_points = 2 ** config["data"]["n"]
+            ones = data["train"].count("1")
+            if len(data["train"]) != n_points or not 0 < ones < n_points:
+                raise ConfigError(f"config key '{key}.data.train': need {n_points} characters with "
+                                  f"between 1 and {n_points - 1} ones (got {len(data['train'])}, {ones} ones)")
 
 
 def _describe(err: jsonschema.ValidationError) -> str:

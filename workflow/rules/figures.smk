@@ -1,13 +1,19 @@
 # Figures: the numbers each is judged by (a checks table), then a thin notebook that plots.
 
-for _fig, _experiments in FIGURES.items():
+for _fig, (_tables, _) in FIGURES.items():
 
     rule:
         name:
             f"checks_{_fig}"
         input:
-            src("checks.py", "complexity.py", "io.py", "tables.py"),
-            tables=prior_tables(_experiments),
+            src(
+                "checks.py",
+                "complexity.py",
+                "io.py",
+                "posterior_checks.py",
+                "tables.py",
+            ),
+            tables=_tables,
         output:
             f"<results>/reports/{_fig}.csv",
         log:
@@ -23,9 +29,16 @@ for _fig, _experiments in FIGURES.items():
         name:
             _fig
         input:
-            src("notebook.py", "plotting.py", "provenance.py", "io.py", "tables.py"),
+            src(
+                "notebook.py",
+                "plotting.py",
+                "posterior_plots.py",
+                "provenance.py",
+                "io.py",
+                "tables.py",
+            ),
             nb=f"notebooks/{_fig}.py",
-            tables=prior_tables(_experiments),
+            tables=_tables,
             checks=f"<results>/reports/{_fig}.csv",
         output:
             png=f"<results>/figures/{_fig}.png",

@@ -1,0 +1,220 @@
+"""The numbers the P_opt-vs-P_B figures are judged by (replication targets T8, T9, T13).
+
+Inputs are merged sets `[(meta, table), ...]` of three stages (meta['stage']): `train` (per
+task/variant: functions found on E with counts and test errors), `posterior` (P_B of the scored
+functions, EP and exact) and `gp_errors` (the GP's predicted test-error distribution).
+The paper gives no correlation coefficient we could verify, so thresholds are the
+pre-registered ones of the research note (§9 T8): Spearman >= 0.3 at small scale.
+"""
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+
+from nnbayes.checks import row
+
+SPEARMAN_MIN = 0.3  # T8 smoke calibration (measured 0.44); the note asks >= 0.6 at paper scale
+RATIO_MAX = 30.0  # zero-error function: P_SGD / P_B within this factor (T8)
+CONVERGED_MIN = 0.95
+AGD_CONVERGED_MIN = 0.90
+EXACT_REL_SE_MAX = 0.01  # the exact estimator's goal: log P(S) within 1 %
+BOOTSTRAP = 2000
+LOG10 = np.log(10)
+MIN_FUNCTIONS = 20  # fewer measured functions than this: a trend is reported, not judged
+
+
+def judged(n: int, criterion: str, passed: bool) -> tuple[str, bool | None]:
+    """(criterion, passed), or 'reported' when too few functions make a trend noise."""
+    return (criterion, passed) if n >= MIN_FUNCTIONS else (f"reported (< {MIN_FUNCTIONS} functions)", None)
+
+
+def stage(sets, name: str) -> list[tuple[dict, pd.DataFrame]]:
+    return [(m, t) for m, t in sets if m.get("stage") == name]
+
+
+def joined(train: pd.DataFrame, meta: dict, scores: pd.DataFrame) -> pd.DataFrame:
+    """Scored functions with this variant's P_SGD (count / converged runs; 0 if not found)."""
+    d = scores.merge(train[["id_hi", "id_lo", "count"]], on=["id_hi", "id_lo"], how="left")
+    d["count"] = d["count"].fillna(0).astype(np.int64)
+    d["p_sgd"] = d["count"] / max(meta["converged"], 1)
+    return d
+
+
+def correlation(d: pd.DataFrame, min_count: int) -> tuple[float, float, int]:
+    """Spearman and Pearson of log P_SGD vs log P_B(EP) over functions this variant found
+    at least min_count times (P_SGD measured, not a single-count guess)."""
+    sel = d[d["count"] >= min_count]
+    if len(sel) < 3:
+        return float("nan"), float("nan"), len(sel)
+    x, y = sel["log_pb_ep"], np.log(sel["p_sgd"])
+    return (float(scipy.stats.spearmanr(x, y).statistic), float(scipy.stats.pearsonr(x, y).statistic),
+            len(sel))
+
+
+def band_trend(d: pd.DataFrame, column: str) -> float:
+    """Spearman of test errors vs the band mean of `column` (bands of equal error count)."""
+    bands = d.groupby("errors")[column].mean()
+    return float(scipy.stats.spearmanr(bands.index, bands.to_numpy()).statistic) if len(bands) > 2 else float("nan")
+
+
+def mean_error_ci(table: pd.DataFrame, n_test: int, seed: int = 0) -> tuple[float, float, float]:
+    """Mean test error of converged runs, with a bootstrap 95 % interval over runs."""
+    errors = np.repeat(table["errors"].to_numpy(), table["count"].to_numpy()) / n_test
+    if len(errors) == 0:
+        return float("nan"), float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    boot = rng.choice(errors, (BOOTSTRAP, len(errors))).mean(1)
+    return float(errors.mean()), float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))
+
+
+def _posterior_rows(pmeta: dict, scores: pd.DataFrame) -> list[dict]:
+    rows = [row("log P(S): EP", pmeta["log_ps_ep"], f"exact {pmeta['log_ps_exact']:.3f}", "", None,
+                 f"EP relative error {(pmeta['log_ps_ep'] - pmeta['log_ps_exact']) / abs(pmeta['log_ps_exact']):+.1%}")]
+    rel = pmeta["log_ps_stderr"] / abs(pmeta["log_ps_exact"])
+    rows.append(row("log P(S): exact (tilting) relative standard error", rel, "", f"< {EXACT_REL_SE_MAX}",
+                     rel < EXACT_REL_SE_MAX))
+    ex = scores.dropna(subset=["log_pb_exact"])
+    if len(ex):
+        err = (ex["log_pb_ep"] - ex["log_pb_exact"]).abs()
+        rows.append(row(f"|log P_B(EP) - log P_B(exact)|, median over the {len(ex)} most found", float(err.median()),
+                         "", "", None, f"max {err.max():.3f}; EP's bias (issue: 4-35 % on log P(S))"))
+    rows.append(row("EP converged for every scored function", bool(scores["ep_converged"].all()), True,
+                     "== True", bool(scores["ep_converged"].all())))
+    rows.append(row("P_B(EP) mass of the scored functions", pmeta["pb_mass_ep"], "", "", None,
+                     f"{len(scores)} functions"))
+    top = scores.loc[scores["log_pb_ep"].idxmax()]
+    rows.append(row("the zero-error function has the highest P_B(EP)", int(top["errors"]), 0, "== 0",
+                     int(top["errors"]) == 0))
+    trend = band_trend(scores, "log_pb_ep")
+    rows.append(row("band trend: Spearman(test errors, mean log P_B(EP))", trend, "",
+                    *judged(len(scores), "< 0 (P_B falls with error)", trend < 0)))
+    return rows
+
+
+def variant_rows(name: str, meta: dict, train: pd.DataFrame, scores: pd.DataFrame, min_count: int) -> list[dict]:
+    """One panel: convergence, coverage, correlation and the zero-error ratio of one variant."""
+    v = name.split("/")[-1]
+    d = joined(train, meta, scores)
+    frac = meta["converged"] / meta["runs"]
+    limit = AGD_CONVERGED_MIN if meta["variant"]["optimizer"] == "agd" else CONVERGED_MIN
+    rows = [row(f"{v}: runs converged to 100% train accuracy", frac, "", f">= {limit}", frac >= limit,
+                 f"{meta['runs']} runs, {meta['not_converged']} not converged, median {meta['epochs_median']} epochs")]
+    covered = d["count"].sum() / max(meta["converged"], 1)
+    rows.append(row(f"{v}: distinct functions found on E", meta["distinct"], "", "", None,
+                     f"fraction of runs on scored (plotted) functions {covered:.3f}"))
+    rho, r, n = correlation(d, min_count)
+    rows.append(row(f"{v}: Spearman(log P_SGD, log P_B(EP)), count >= {min_count}", rho,
+                    "no paper number verified", *judged(n, f">= {SPEARMAN_MIN}", rho >= SPEARMAN_MIN),
+                    f"Pearson {r:.3f} over {n} functions"))
+    found = d[d["count"] >= min_count]
+    trend = band_trend(found.assign(lp=np.log(found["p_sgd"])), "lp")
+    rows.append(row(f"{v}: band trend Spearman(test errors, mean log P_SGD)", trend, "",
+                    *judged(len(found), "< 0", trend < 0)))
+    zero = d[d["errors"] == 0].iloc[0]
+    pb = np.exp(zero["log_pb_exact"] if np.isfinite(zero["log_pb_exact"]) else zero["log_pb_ep"])
+    ratio = zero["p_sgd"] / pb
+    rows.append(row(f"{v}: zero-error function P_SGD / P_B", ratio, "authors ~0.8 / 0.14 (target 6, ABI)",
+                     f"within x{RATIO_MAX:g}", 1 / RATIO_MAX <= ratio <= RATIO_MAX,
+                     f"P_SGD {zero['p_sgd']:.4f}, P_B {pb:.4f}"))
+    mean, lo, hi = mean_error_ci(train, meta["n_test"])
+    rows.append(row(f"{v}: mean test error on E (95% CI)", mean, "", "", None, f"[{lo:.4f}, {hi:.4f}]"))
+    return rows
+
+
+def sgd_vs_bayes(sets) -> list[dict]:
+    """T8/T9/T13: every variant's P_SGD against the task's P_B."""
+    (pmeta, scores), = stage(sets, "posterior")
+    (emeta, _), = stage(sets, "gp_errors")
+    rows = _posterior_rows(pmeta, scores)
+    rows.append(row("GP-predicted mean test error on E (exact posterior)", emeta["mean_test_error"], "", "",
+                     None, f"importance sampling, ESS {emeta['ess']:.0f} of {emeta['samples']}"))
+    for meta, train in stage(sets, "train"):
+        rows += variant_rows(meta["name"], meta, train, scores, pmeta["options"]["min_count"])
+    return rows
+
+
+def generalisation(sets) -> list[dict]:
+    """Mean test error of each optimiser against the GP's prediction, per task."""
+    rows = []
+    for emeta, _ in stage(sets, "gp_errors"):
+        task = emeta["task"]
+        gp = emeta["mean_test_error"]
+        rows.append(row(f"{_task_label(task)}: GP-predicted mean test error", gp, "", "", None,
+                         f"ESS {emeta['ess']:.0f}"))
+        for meta, train in stage(sets, "train"):
+            if meta["task"] != task:
+                continue
+            mean, lo, hi = mean_error_ci(train, meta["n_test"])
+            rows.append(row(f"{meta['name']}: mean test error (95% CI)", mean, f"GP {gp:.4f}",
+                             "", None, f"[{lo:.4f}, {hi:.4f}]"))
+    return rows
+
+
+def _task_label(task: dict) -> str:
+    return f"boolean {task['target']}" if task["kind"] == "boolean" else f"images m={task['m']}"
+
+
+def posterior_complexity(sets) -> list[dict]:
+    """P_B and P_SGD against C_LZ of the whole function: the posterior keeps the simplicity bias."""
+    (pmeta, scores), = stage(sets, "posterior")
+    rows = []
+    rho = float(scipy.stats.spearmanr(scores["clz"], scores["log_pb_ep"]).statistic)
+    rows.append(row("Spearman(C_LZ on S u E, log P_B(EP))", rho, "", "< 0 (simpler is likelier)", rho < 0,
+                     f"{len(scores)} functions"))
+    for meta, train in stage(sets, "train"):
+        d = joined(train, meta, scores)
+        d = d[d["count"] >= pmeta["options"]["min_count"]]
+        rho = float(scipy.stats.spearmanr(d["clz"], d["count"]).statistic) if len(d) > 2 else float("nan")
+        rows.append(row(f"{meta['name'].split('/')[-1]}: Spearman(C_LZ, log P_SGD)", rho, "", "< 0", rho < 0,
+                         f"{len(d)} functions"))
+    return rows
+
+
+PRIOR_EP_SPEARMAN_MIN = 0.8  # T7, our threshold (no paper number)
+PRIOR_EP_DECADES_MAX = 1.0  # T7: median |log10 P_EP - log10 P_sampled| (the authors' plot: ~0.5-1)
+KERNEL_Z = 4.0  # T14: Monte-Carlo standard errors allowed ...
+KERNEL_WIDTH_BIAS = 2.0  # ... plus this many (max K) / width for the O(1/width) finite-width bias
+
+
+def prior_ep(sets) -> list[dict]:
+    """T7: the GP's P(f) of the most frequent functions against their sampled frequency."""
+    rows = []
+    for meta, d in stage(sets, "prior_ep"):
+        sb = f"sigma_b={meta['spec']['sigma_b']:g}"
+        rho = float(scipy.stats.spearmanr(d["log_p_sampled"], d["log_p_ep"]).statistic)
+        rows.append(row(f"{sb}: Spearman(log P_sampled, log P_EP), top {len(d)}", rho, "", f">= {PRIOR_EP_SPEARMAN_MIN}",
+                        rho >= PRIOR_EP_SPEARMAN_MIN, f"width {meta['spec']['width']} vs infinite width"))
+        dec = float(((d["log_p_ep"] - d["log_p_sampled"]).abs() / LOG10).median())
+        rows.append(row(f"{sb}: median |log10 P_EP - log10 P_sampled|", dec, "authors' plot ~0.5-1 decades",
+                        f"<= {PRIOR_EP_DECADES_MAX}", dec <= PRIOR_EP_DECADES_MAX))
+        ex = d.dropna(subset=["log_p_exact"])
+        rel = ((ex["log_p_ep"] - ex["log_p_exact"]) / ex["log_p_exact"].abs()).median()
+        dec_ex = float(((ex["log_p_exact"] - ex["log_p_sampled"]).abs() / LOG10).median())
+        rows.append(row(f"{sb}: median relative error of log P_EP vs exact, top {len(ex)}", float(rel), "",
+                        "", None, f"exact vs sampled: median {dec_ex:.2f} decades"))
+    return rows
+
+
+def kernel(sets) -> list[dict]:
+    """T14: analytic NNGP entries against the covariance of wide random nets."""
+    (meta, d), = stage(sets, "kernel")
+    width = meta["options"]["net"]["width"]
+    err = (d["empirical"] - d["analytic"]).abs()
+    allowed = KERNEL_Z * d["stderr"] + KERNEL_WIDTH_BIAS * d["analytic"].abs().max() / width
+    z = err / d["stderr"]
+    return [
+        row("max |empirical - analytic| / MC standard error", float(z.max()), "", "", None,
+            f"{len(d)} entries, {meta['options']['nets']} nets of width {width}; median {z.median():.2f}"),
+        row("every entry within 4 SE + 2 max(K) / width", bool((err <= allowed).all()), True, "== True",
+            bool((err <= allowed).all()), f"max relative error {float((err / d['analytic'].abs()).max()):.4f}"),
+    ]
+
+
+FIGURE_CHECKS = {
+    "fig6_sgd_vs_bayes": sgd_vs_bayes,
+    "fig7_sgd_vs_bayes_digits": sgd_vs_bayes,
+    "fig8_generalisation": generalisation,
+    "fig9_posterior_complexity": posterior_complexity,
+    "fig10_prior_ep": prior_ep,
+    "fig11_kernel": kernel,
+}
