@@ -12,16 +12,22 @@ from nnbayes.tables import merge_counts
 CPU = torch.device("cpu")
 
 
+def perceptron_prior_vs_gp(cube, sigma_b: float, n: int, top: int, seed: int):
+    """Sampled perceptron prior on `cube` (n nets) against its GP, exactly for every function."""
+    spec = {"kind": "fcn", "depth": 0, "width": 1, "activation": "relu", "sigma_w": 1.0, "sigma_b": sigma_b,
+            "inputs": "binary"}
+    shard = sample_shard(spec, cube, n, "functions", batch=4096, gen=torch.Generator().manual_seed(seed),
+                         device=CPU, dtype=torch.float64)
+    table = merge_counts([shard], len(cube))
+    return prior_vs_gp(table, n, cube, spec, top=top, exact_top=top, exact_samples=20000, seed=seed + 1)
+
+
 def test_perceptron_prior_equals_its_gp_exactly():
     # 10 random points in 12 dimensions: the linear kernel is full rank (on the cube it has
     # rank n + 1 < 2^n, a degenerate orthant problem the tilting estimator is not built for)
     cube = np.random.default_rng(0).standard_normal((10, 12))
-    spec = {"kind": "fcn", "depth": 0, "width": 1, "activation": "relu", "sigma_w": 1.0, "sigma_b": 1.0,
-            "inputs": "binary"}
     n = 200_000
-    table = merge_counts([sample_shard(spec, cube, n, "functions", batch=4096, gen=torch.Generator().manual_seed(0),
-                                       device=CPU, dtype=torch.float64)], len(cube))
-    d = prior_vs_gp(table, n, cube, spec, top=12, exact_top=12, exact_samples=20000, seed=1)
+    d = perceptron_prior_vs_gp(cube, 1.0, n, top=12, seed=0)
     p = np.exp(d["log_p_sampled"])
     se_log_sampled = np.sqrt((1 - p) / (n * p))  # binomial, on the log scale
     z = (d["log_p_exact"] - d["log_p_sampled"]) / np.hypot(se_log_sampled, d["exact_stderr"])
@@ -30,13 +36,7 @@ def test_perceptron_prior_equals_its_gp_exactly():
 
 
 def test_sigma_b_zero_drops_the_origin_and_still_matches():
-    cube = boolean_cube(3)
-    spec = {"kind": "fcn", "depth": 0, "width": 1, "activation": "relu", "sigma_w": 1.0, "sigma_b": 0.0,
-            "inputs": "binary"}
-    n = 100_000
-    table = merge_counts([sample_shard(spec, cube, n, "functions", batch=4096, gen=torch.Generator().manual_seed(2),
-                                       device=CPU, dtype=torch.float64)], len(cube))
-    d = prior_vs_gp(table, n, cube, spec, top=6, exact_top=6, exact_samples=20000, seed=3)
+    d = perceptron_prior_vs_gp(boolean_cube(3), 0.0, 100_000, top=6, seed=2)
     assert np.all(np.abs(d["log_p_exact"] - d["log_p_sampled"]) < 0.05)
 
 

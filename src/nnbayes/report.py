@@ -17,7 +17,7 @@ def write_report(checks: list[str], scale: str, summary: str | Path, index: str 
     df = pd.concat([pd.read_csv(c, keep_default_na=False) for c in checks], ignore_index=True)
     df["verdict"] = df["passed"].map(_verdict)
     counts = df["verdict"].value_counts()
-    lines = [f"# Prior figures: checks at scale `{scale}`", "",
+    lines = [f"# Figures: checks at scale `{scale}`", "",
              f"{counts.get('PASS', 0)} passed, {counts.get('FAIL', 0)} failed, "
              f"{counts.get('report', 0)} reported without a criterion.", ""]
     for fig, rows in df.groupby("figure", sort=False):
