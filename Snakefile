@@ -10,6 +10,9 @@ min_version("9.19")
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 
 
@@ -30,6 +33,10 @@ wildcard_constraints:
 include: "workflow/rules/data.smk"
 include: "workflow/rules/prior.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/ensemble.smk"
+include: "workflow/rules/occam.smk"
+include: "workflow/rules/qnn.smk"
+include: "workflow/rules/meanfield.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 

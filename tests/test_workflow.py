@@ -55,7 +55,8 @@ def test_dry_run_plans_every_stage(scale, shards):
     jobs = planned(out)
     for rule in ("boolean_data", "images", "sample_prior_shard", "merge_prior", "report",
                  "fig1_perceptron_t", "fig5_order_chaos", "checks_fig3_rank", "train_shard",
-                 "merge_train", "posterior", "fig6_sgd_vs_bayes", "fig8_generalisation"):
+                 "merge_train", "posterior", "fig6_sgd_vs_bayes", "fig8_generalisation", "abi_shard",
+                 "merge_abi", "fig12_abi"):
         assert jobs.get(rule, 0) >= 1, (rule, jobs)
     if shards is not None:
         assert jobs["sample_prior_shard"] == shards
@@ -74,23 +75,34 @@ def test_slurm_profile_plans_with_site_resources():
     code, out = snakemake("-n", "--forceall", "--workflow-profile", "workflow/profiles/slurm", "--config", "scale=paper", env=env)
     assert code == 0, out
     assert "slurm_partition=part7" in out and "slurm_account=acct42" in out
-    assert planned(out)["sample_prior_shard"] == (6 + 15 + 2 + 5 + 1) * 100
+    # paper shards sized to minutes per Slurm job: perceptron 1, depth 10, fcn 10, chaos 20, random 10
+    assert planned(out)["sample_prior_shard"] == 6 * 1 + 15 * 10 + 2 * 10 + 5 * 20 + 1 * 10
 
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
     """The whole smoke DAG, run once in a copy of the repository."""
     root = copy_repo(tmp_path_factory.mktemp("smoke"))
-    code, out = snakemake("--cores", "2", "--config", "scale=smoke", cwd=root, timeout=900)
+    code, out = snakemake("--cores", "2", "--config", "scale=smoke", cwd=root, timeout=1800)
     assert code == 0, out[-5000:]
     return root
+
+
+# Paper claims this reconstruction does not reproduce (research note, issue 5): reported as FAIL
+# in the checks tables on purpose. Any other failing check fails this test.
+KNOWN_FINDINGS = {
+    "mf1_order_parameter": ["onset P_c (m - m_KRR >= 0.1) MF / SGLD"],
+    "mf2_learning_curves": ["SGLD beats KRR at P=128", "MF-ARD matches SGLD"],
+    "mf3_phase_diagram": ["boundary P_c(kappa) of plain MF / SGLD's"],
+    "mf4_feature_selection": ["plain MF zeta below SGLD's", "MF-ARD prior variance 1/rho relevant / irrelevant"],
+}
 
 
 @pytest.mark.slow
 def test_smoke_run_builds_every_figure_and_passes_its_checks(smoke):
     res = smoke / "results" / "smoke"
-    figures = [p.stem for p in (REPO / "notebooks").glob("fig*.py")]
-    assert len(figures) >= 9
+    figures = [p.stem for p in (REPO / "notebooks").glob("*.py")]
+    assert len(figures) >= 12
     for fig in figures:
         png = (res / "figures" / f"{fig}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
@@ -98,7 +110,8 @@ def test_smoke_run_builds_every_figure_and_passes_its_checks(smoke):
         assert "<html" in (res / "notebooks" / f"{fig}.html").read_text()
         checks = pd.read_csv(res / "reports" / f"{fig}.csv", keep_default_na=False)
         failed = checks[checks["passed"].astype(str) == "False"]
-        assert failed.empty, failed.to_string()
+        known = failed["check"].map(lambda c: any(k in c for k in KNOWN_FINDINGS.get(fig, [])))
+        assert failed[~known].empty, failed[~known].to_string()
     assert "failed" in (res / "reports" / "summary.md").read_text()
 
 
@@ -147,3 +160,18 @@ def test_kill_mid_run_then_rerun_recomputes_only_unfinished_shards(tmp_path):
     recomputed = [k for k, v in done.items() if after[k] != v]
     assert len(recomputed) <= 1, recomputed
     assert read_table(root / target)["count"].sum() == 240000
+
+
+@pytest.mark.slow
+def test_report_holds_every_figure_and_notebook_with_its_caption(smoke):
+    import zipfile
+
+    code, out = snakemake("--report", "report.zip", "--config", "scale=smoke", cwd=smoke)
+    assert code == 0, out[-3000:]
+    with zipfile.ZipFile(smoke / "report.zip") as z:
+        names = z.namelist()
+        text = "".join(z.read(n).decode(errors="ignore") for n in names if n.endswith((".html", ".js")))
+    for nb in (REPO / "notebooks").glob("*.py"):
+        assert any(n.endswith(f"figures/{nb.stem}.png") for n in names), nb.stem
+        assert any(n.endswith(f"notebooks/{nb.stem}.html") for n in names), nb.stem
+    assert "Bayes without a Gaussian process" in text  # fig12's caption, from its notebook

@@ -5,6 +5,7 @@ pre-registered threshold), the criterion and whether it passed. Criteria with sa
 use bounds of several standard errors, so they fail on a real discrepancy, not by chance.
 """
 
+import importlib
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -200,13 +201,12 @@ FIGURE_CHECKS: dict[str, Callable] = {
 }
 
 
-def figure_checks(figure: str, tables: Sequence[str]) -> pd.DataFrame:
-    """The checks table of one figure from its merged tables."""
-    from nnbayes import posterior_checks  # it builds on `row`: imported here, not at the top
-
-    registry = {**FIGURE_CHECKS, **posterior_checks.FIGURE_CHECKS}
+def figure_checks(module: str, figure: str, tables: Sequence[str]) -> pd.DataFrame:
+    """The checks table of one figure: `module` (e.g. nnbayes.posterior_checks) maps figure
+    names to functions of the loaded tables in its FIGURE_CHECKS."""
+    registry = importlib.import_module(module).FIGURE_CHECKS
     if figure not in registry:
-        raise ValueError(f"figure {figure!r} is not one of {list(registry)}")
+        raise ValueError(f"figure {figure!r} is not one of {list(registry)} in {module}")
     df = pd.DataFrame(registry[figure](load_sets(tables)))
     df.insert(0, "figure", figure)
     return df

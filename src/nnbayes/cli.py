@@ -5,6 +5,7 @@ calls a library function. Nothing here reads config.yaml.
 """
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -41,25 +42,34 @@ def _images(a):
     print(f"{len(X)} images, {X.shape[1]} features, P(y=1) = {y.mean():.3f}")
 
 
-def _sample_prior(a):
+def shard_setup(a) -> tuple[dict, dict]:
+    """One shard's torch settings from its flags: (gen/device/dtype keywords for a sampler, the
+    meta fields that make the shard reproducible). The seed derives from (--seed, --name, --shard)."""
     import torch
 
     from nnbayes.device import generator, resolve_device, resolve_dtype
-    from nnbayes.io import read_table, write_table
-    from nnbayes.prior import sample_shard, shard_seed
+    from nnbayes.prior import shard_seed
 
     torch.set_num_threads(a.threads)
     device = resolve_device(a.device)
+    seed = shard_seed(a.seed, a.name, a.shard)
+    kw = {"gen": generator(seed, device), "device": device, "dtype": resolve_dtype(a.dtype)}
+    meta = {"name": a.name, "shard": a.shard, "seed": a.seed, "shard_seed": seed, "device": device.type,
+            "dtype": a.dtype}
+    return kw, meta
+
+
+def _sample_prior(a):
+    from nnbayes.io import read_table, write_table
+    from nnbayes.prior import sample_shard
+
+    kw, meta = shard_setup(a)
     spec = json.loads(a.spec)
     cube = read_table(a.cube).to_numpy(dtype=np.uint8)
-    seed = shard_seed(a.seed, a.name, a.shard)
-    df = sample_shard(spec, cube, a.samples, a.record, batch=a.batch, gen=generator(seed, device),
-                      device=device, dtype=resolve_dtype(a.dtype), progress=True)
-    meta = {"name": a.name, "spec": spec, "record": a.record, "samples": a.samples,
-            "shard": a.shard, "seed": a.seed, "shard_seed": seed, "device": device.type,
-            "dtype": a.dtype, "n_points": len(cube)}
+    df = sample_shard(spec, cube, a.samples, a.record, batch=a.batch, progress=True, **kw)
+    meta.update(spec=spec, record=a.record, samples=a.samples, n_points=len(cube))
     write_table(df, a.out, meta)
-    print(f"{a.name} shard {a.shard}: {a.samples} nets on {device}, {len(df)} rows")
+    print(f"{a.name} shard {a.shard}: {a.samples} nets on {kw['device']}, {len(df)} rows")
 
 
 def _merge_prior(a):
@@ -88,25 +98,17 @@ def _load_task(a):
 
 
 def _train(a):
-    import torch
-
-    from nnbayes.device import generator, resolve_device, resolve_dtype
     from nnbayes.io import write_table
-    from nnbayes.prior import shard_seed
     from nnbayes.sgd_sampler import train_shard
 
-    torch.set_num_threads(a.threads)
-    device = resolve_device(a.device)
+    kw, meta = shard_setup(a)
     task = _load_task(a)
     net, variant = json.loads(a.net), json.loads(a.variant)
     if variant["batch_size"] == "full":
         variant["batch_size"] = len(task.y_train)
-    seed = shard_seed(a.seed, a.name, a.shard)
     df = train_shard(task, net, variant, a.runs, batch_nets=a.batch_nets, max_epochs=a.max_epochs,
-                     gen=generator(seed, device), device=device, dtype=resolve_dtype(a.dtype),
-                     progress=True)
-    meta = {"name": a.name, "net": net, "variant": variant, "runs": a.runs, "shard": a.shard,
-            "seed": a.seed, "shard_seed": seed, "device": device.type, "dtype": a.dtype}
+                     progress=True, **kw)
+    meta.update(net=net, variant=variant, runs=a.runs)
     write_table(df, a.out, meta)
     print(f"{a.name} shard {a.shard}: {a.runs} runs, {int(df['converged'].sum())} converged")
 
@@ -125,12 +127,38 @@ def _merge_train(a):
     print(json.dumps(summary))
 
 
+def _abi(a):
+    from nnbayes.abi import abi_shard
+    from nnbayes.io import write_table
+
+    kw, meta = shard_setup(a)
+    task, net = _load_task(a), json.loads(a.net)
+    df, accepted = abi_shard(task, net, a.samples, batch=a.batch, progress=True, **kw)
+    meta.update(net=net, samples=a.samples, accepted=accepted)
+    write_table(df, a.out, meta)
+    print(f"{a.name} shard {a.shard}: {accepted} of {a.samples} prior samples fit S")
+
+
+def _merge_abi(a):
+    from nnbayes.io import read_meta, read_table, write_table
+    from nnbayes.tables import merge_abi
+
+    task = _load_task(a)
+    metas = [read_meta(p) for p in a.shards]
+    df, summary = merge_abi([read_table(p) for p in a.shards], sum(m["samples"] for m in metas), task.y_test)
+    meta = {k: metas[0][k] for k in ("name", "net", "seed", "dtype")}
+    meta.update(stage="abi", task=json.loads(a.task), shards=len(metas), n_test=len(task.y_test), **summary)
+    write_table(df, a.out, meta)
+    print(json.dumps(summary))
+
+
 def _posterior(a):
     import torch
 
     from nnbayes.functions import pack_array
     from nnbayes.io import read_meta, read_table, write_table
-    from nnbayes.posterior import functions_to_score, gp_error_distribution, score
+    from nnbayes.functions import unpack_ids
+    from nnbayes.posterior import functions_to_score, gp_error_distribution, probit_estimates, score
 
     torch.set_num_threads(a.threads)
     task = _load_task(a)
@@ -141,6 +169,10 @@ def _posterior(a):
     boolean = json.loads(a.task)["kind"] == "boolean"
     df, summary = score(task, net, funcs, exact_top=opts["exact_top"], exact_samples=opts["exact_samples"],
                         probit_scale=opts["probit_scale"], seed=a.seed, boolean=boolean)
+    if opts["variational_iters"]:
+        top = unpack_ids(funcs[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64)[:1], len(task.y_test))[0]
+        summary["probit1"] = probit_estimates(task, net, top, iters=opts["variational_iters"],
+                                              exact_samples=opts["exact_samples"], seed=a.seed + 3)
     meta = {"stage": "posterior", "net": net, "task": json.loads(a.task), "options": opts,
             "seed": a.seed, "n_train": len(task.y_train), "n_test": len(task.y_test), **summary}
     write_table(df, a.out, meta)
@@ -190,7 +222,7 @@ def _kernel_mc(a):
 def _checks(a):
     from nnbayes.checks import figure_checks
 
-    df = figure_checks(a.figure, a.tables)
+    df = figure_checks(a.module, a.figure, a.tables)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(a.out, index=False)
     print(df.to_string(index=False))
@@ -206,6 +238,11 @@ def _report(a):
     from nnbayes.report import write_report
 
     write_report(a.checks, a.scale, a.summary, a.index)
+
+
+# Later stage families keep their commands in their own module, each with
+# `add_commands(sub)` adding its subparsers (and keeping heavy imports inside the handlers).
+COMMAND_MODULES: tuple[str, ...] = ("cli_ensemble", "cli_meanfield", "cli_occam", "cli_qnn")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -272,6 +309,24 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("shards", nargs="+")
     s.set_defaults(func=_merge_train)
 
+    s = sub.add_parser("abi", parents=[task_args], help="one shard of P_B by rejection from the prior")
+    s.add_argument("--net", required=True, help="JSON architecture (binary inputs)")
+    s.add_argument("--samples", type=int, required=True)
+    s.add_argument("--name", required=True, help="task/abi (enters the seed)")
+    s.add_argument("--shard", type=int, required=True)
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--batch", type=int, default=16384)
+    s.add_argument("--device", default="auto")
+    s.add_argument("--dtype", default="float32")
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=_abi)
+
+    s = sub.add_parser("merge-abi", parents=[task_args], help="P(S) and the counts of accepted functions on E")
+    s.add_argument("--out", required=True)
+    s.add_argument("shards", nargs="+")
+    s.set_defaults(func=_merge_abi)
+
     s = sub.add_parser("posterior", parents=[task_args], help="P_B(f|S) of the found functions (NNGP)")
     s.add_argument("--net", required=True, help="JSON architecture")
     s.add_argument("--options", required=True, help="JSON sgd_bayes.posterior settings")
@@ -302,6 +357,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_kernel_mc)
 
     s = sub.add_parser("checks", help="the numbers a figure is judged by")
+    s.add_argument("--module", required=True, help="module holding FIGURE_CHECKS")
     s.add_argument("--figure", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("tables", nargs="+")
@@ -321,6 +377,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--index", required=True)
     s.add_argument("checks", nargs="+")
     s.set_defaults(func=_report)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"nnbayes.{name}").add_commands(sub)
     return p
 
 

@@ -76,6 +76,24 @@ def score(task: Task, net: dict, funcs: pd.DataFrame, *, exact_top: int, exact_s
     return out, summary
 
 
+def probit_estimates(task: Task, net: dict, top_bits: np.ndarray, *, iters: int, exact_samples: int,
+                     seed: int) -> dict:
+    """log P(S) and log P_B(top function|S) under the probit likelihood (s = 1, the authors' GPy
+    setting) three ways: EP, exact (tilting) and gpytorch's variational ELBO, a lower bound."""
+    from nnbayes.variational import variational_log_prob  # gpytorch: only when asked for
+
+    K = task_kernel(task, net)
+    m = len(task.y_train)
+    y_all = np.concatenate([task.y_train, top_bits])
+    out = {}
+    for name, rows, y in (("S", slice(0, m), task.y_train), ("S+E", slice(None), y_all)):
+        ep = log_prob_labels(K[rows, rows], y, "ep", probit_scale=1.0)
+        ex = log_prob_labels(K[rows, rows], y, "tilting", probit_scale=1.0, n_samples=exact_samples, rng=seed)
+        vi = variational_log_prob(task.X[rows], y, net, probit_scale=1.0, iters=iters, seed=seed)
+        out[name] = {"ep": ep.log_p, "exact": ex.log_p, "exact_stderr": ex.stderr, "vi": vi}
+    return out
+
+
 def gp_error_distribution(task: Task, net: dict, n_samples: int, seed: int) -> tuple[pd.DataFrame, dict]:
     """P_B(test errors = k) under the exact posterior, from importance-weighted samples."""
     K = task_kernel(task, net)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from nnbayes.posterior_checks import LOG10, correlation, joined, stage
+from nnbayes.posterior_checks import LOG10, abi_joined, correlation, joined, stage
 
 
 def _variant_label(meta: dict) -> str:
@@ -44,11 +44,7 @@ def sgd_vs_bayes(sets) -> plt.Figure:
         pb = np.exp(d["log_pb_ep"])
         sc = ax.scatter(pb, d["p_sgd"], c=d["errors"].clip(upper=vmax), cmap="viridis_r", s=22,
                         vmin=0, vmax=vmax, alpha=0.85, edgecolor="none")
-        ex = d.dropna(subset=["log_pb_exact"])
-        ax.errorbar(np.exp(ex["log_pb_exact"]), ex["p_sgd"],
-                    xerr=[np.exp(ex["log_pb_exact"]) * (1 - np.exp(-2 * ex["exact_stderr"])),
-                          np.exp(ex["log_pb_exact"]) * (np.exp(2 * ex["exact_stderr"]) - 1)],
-                    fmt="D", ms=4, mfc="none", mec="k", ecolor="k", lw=0.8, label="exact P_B (tilting)")
+        _exact_points(ax, d, "p_sgd")
         lo = min(pb.min(), d["p_sgd"].min(), 1 / max(meta["converged"], 1)) / 3
         ax.plot([lo, 1], [lo, 1], "k--", lw=1, label="P_SGD = P_B")
         ax.axhline(min_count / max(meta["converged"], 1), color="0.5", ls=":", lw=1,
@@ -66,23 +62,74 @@ def sgd_vs_bayes(sets) -> plt.Figure:
     return fig
 
 
+def _exact_points(ax, d: pd.DataFrame, y: str) -> None:
+    """Exact (tilting) P_B as black-edged diamonds with +-2 standard errors."""
+    ex = d.dropna(subset=["log_pb_exact"])
+    pb = np.exp(ex["log_pb_exact"])
+    ax.errorbar(pb, ex[y], xerr=[pb * (1 - np.exp(-2 * ex["exact_stderr"])), pb * (np.exp(2 * ex["exact_stderr"]) - 1)],
+                fmt="D", ms=4, mfc="none", mec="k", ecolor="k", lw=0.8, label="exact P_B (tilting)")
+
+
+def abi(sets) -> plt.Figure:
+    """P_B without a GP: rejection from the width-40 prior (ABI) against the NNGP's P_B (EP,
+    exact) and against P_SGD, and the three test-error distributions."""
+    (pmeta, scores), = stage(sets, "posterior")
+    (ameta, table), = stage(sets, "abi")
+    min_count = pmeta["options"]["min_count"]
+    d = abi_joined(table, ameta, scores)
+    d = d[d["count"] >= min_count]
+    fig, axes = plt.subplots(1, 3, figsize=(19, 5.6), layout="constrained")
+    vmax = int(scores["errors"].quantile(0.95)) + 1
+    lo = min(np.exp(d["log_pb_ep"]).min(), d["p_abi"].min()) / 3
+    sc = axes[0].scatter(np.exp(d["log_pb_ep"]), d["p_abi"], c=d["errors"].clip(upper=vmax), cmap="viridis_r",
+                         vmin=0, vmax=vmax, s=22, edgecolor="none", label="EP")
+    _exact_points(axes[0], d, "p_abi")
+    axes[0].set(xlabel="$P_B(f|S)$, NNGP (EP; exact)", ylabel="$P_{ABI}(f|S)$, width-40 prior by rejection",
+                title=f"ABI: {ameta['accepted']:,} of {ameta['samples']:.1e} prior nets fit S\n"
+                      f"log P(S): ABI {ameta['log_ps']:.2f}, GP exact {pmeta['log_ps_exact']:.2f}, "
+                      f"EP {pmeta['log_ps_ep']:.2f}")
+    for meta, train in stage(sets, "train"):
+        both = joined(train, meta, scores).merge(d[["id_hi", "id_lo", "p_abi"]], on=["id_hi", "id_lo"])
+        both = both[both["count"] >= min_count]
+        axes[1].scatter(both["p_abi"], both["p_sgd"], c=both["errors"].clip(upper=vmax), cmap="viridis_r",
+                        vmin=0, vmax=vmax, s=22, edgecolor="none")
+        axes[1].set_title(f"{_variant_label(meta)}: {meta['runs']:,} runs", fontsize=10)
+    axes[1].set(xlabel="$P_{ABI}(f|S)$", ylabel="$P_{SGD}(f|S)$")
+    for ax in axes[:2]:
+        ax.plot([lo, 1], [lo, 1], "k--", lw=1, label="equal")
+        ax.set(xscale="log", yscale="log", xlim=(lo, 1.5), ylim=(lo, 1.5))
+        ax.legend(fontsize=7, loc="lower right")
+    fig.colorbar(sc, ax=axes[:2], label="test errors on E", shrink=0.7)
+    _error_distributions(axes[2], sets, pmeta["task"])
+    axes[2].set_title("test-error distributions")
+    fig.suptitle(f"Finite-width Bayes (ABI) vs the NNGP vs SGD: {_task_title(pmeta)}")
+    return fig
+
+
+def _error_distributions(ax, sets, task: dict) -> None:
+    """P(test errors = k) of the GP's exact posterior, of each optimiser and of ABI on one task."""
+    (emeta, gp), = [(m, t) for m, t in stage(sets, "gp_errors") if m["task"] == task]
+    frames = [gp.assign(source="GP posterior $P_B$ (exact)")]
+    for meta, table in stage(sets, "train") + stage(sets, "abi"):
+        if meta["task"] == task:
+            total = meta["accepted"] if meta["stage"] == "abi" else meta["converged"]
+            p = table.groupby("errors")["count"].sum() / max(total, 1)
+            label = "ABI (width-40 prior, rejection)" if meta["stage"] == "abi" else _variant_label(meta)
+            frames.append(pd.DataFrame({"errors": p.index, "p": p.to_numpy(), "source": label}))
+    d = pd.concat(frames, ignore_index=True)
+    d = d[d["errors"] <= max(d.loc[d["p"] > 1e-3, "errors"].max(), 1)]
+    sns.lineplot(d, x="errors", y="p", hue="source", marker="o", drawstyle="steps-mid", ax=ax)
+    ax.set(yscale="log", xlabel="test errors on E", ylabel="probability")
+    ax.legend(fontsize=7)
+
+
 def generalisation(sets) -> plt.Figure:
     """Distribution of test errors: each optimiser's found functions vs the GP's exact posterior."""
     errors = stage(sets, "gp_errors")
     fig, axes = plt.subplots(1, len(errors), figsize=(6.5 * len(errors), 4.8), squeeze=False)
-    for ax, (emeta, gp) in zip(axes.flat, errors):
-        frames = [gp.assign(source="GP posterior $P_B$ (exact)")]
-        for meta, table in stage(sets, "train"):
-            if meta["task"] == emeta["task"]:
-                p = table.groupby("errors")["count"].sum() / max(meta["converged"], 1)
-                frames.append(pd.DataFrame({"errors": p.index, "p": p.to_numpy(),
-                                            "source": _variant_label(meta)}))
-        d = pd.concat(frames, ignore_index=True)
-        d = d[d["errors"] <= max(d.loc[d["p"] > 1e-3, "errors"].max(), 1)]
-        sns.lineplot(d, x="errors", y="p", hue="source", marker="o", drawstyle="steps-mid", ax=ax)
-        ax.set(yscale="log", xlabel="test errors on E", ylabel="probability",
-               title=_task_title(emeta))
-        ax.legend(fontsize=7)
+    for ax, (emeta, _) in zip(axes.flat, errors):
+        _error_distributions(ax, sets, emeta["task"])
+        ax.set_title(_task_title(emeta))
     fig.suptitle("Generalisation: test-error distribution of trained nets vs the Bayesian posterior", y=1.02)
     return fig
 

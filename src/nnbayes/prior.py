@@ -78,5 +78,11 @@ def sample_shard(spec: dict, cube: np.ndarray, n_samples: int, record: str, **kw
     if record == "ones_count":
         hist = sum(torch.bincount(bits.sum(1), minlength=len(cube) + 1).cpu() for bits in batches)
         return pd.DataFrame({"t": np.arange(len(cube) + 1), "count": hist.numpy().astype(np.int64)})
-    ids, counts = count_ids(np.concatenate([pack_bits(bits) for bits in batches]))
+    # One preallocated array, not a list of per-batch arrays: thousands of small long-lived
+    # arrays between torch's large temporaries fragment the heap (~8 kB RSS per net).
+    ids, done = np.empty((n_samples, 2), np.uint64), 0
+    for bits in batches:
+        ids[done : done + len(bits)] = pack_bits(bits)
+        done += len(bits)
+    ids, counts = count_ids(ids)
     return pd.DataFrame({"id_hi": ids[:, 0], "id_lo": ids[:, 1], "count": counts})

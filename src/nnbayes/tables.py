@@ -47,10 +47,7 @@ def merge_runs(shards: Sequence[pd.DataFrame], y_test: np.ndarray) -> tuple[pd.D
     """
     runs = pd.concat(shards, ignore_index=True)
     ok = runs[runs["converged"]]
-    ids, counts = count_ids(ok[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64))
-    errors = ones_count(ids ^ pack_array(y_test[None, :]))
-    df = pd.DataFrame({"id_hi": ids[:, 0], "id_lo": ids[:, 1], "count": counts, "errors": errors})
-    df = df.sort_values(["count", "id_hi", "id_lo"], ascending=[False, True, True], kind="stable")
+    df = _with_errors(*count_ids(ok[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64)), y_test)
     summary = {
         "runs": len(runs),
         "converged": len(ok),
@@ -58,6 +55,33 @@ def merge_runs(shards: Sequence[pd.DataFrame], y_test: np.ndarray) -> tuple[pd.D
         "epochs_median": float(np.median(ok["epochs"])) if len(ok) else None,
         "epochs_mean": float(ok["epochs"].mean()) if len(ok) else None,
         "distinct": len(df),
-        "mean_test_error": float((df["errors"] * df["count"]).sum() / max(len(ok), 1) / len(y_test)),
+        "mean_test_error": _mean_error(df, len(y_test)),
     }
-    return df.reset_index(drop=True), summary
+    return df, summary
+
+
+def merge_abi(shards: Sequence[pd.DataFrame], samples: int, y_test: np.ndarray) -> tuple[pd.DataFrame, dict]:
+    """ABI shard counts -> one table like `merge_runs`'s (accepted samples play converged runs),
+    and P(S) as the acceptance rate with its binomial standard error (in log, delta method)."""
+    df = pd.concat(shards, ignore_index=True).groupby(["id_hi", "id_lo"], as_index=False)["count"].sum()
+    df = _with_errors(df[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64), df["count"].to_numpy(), y_test)
+    accepted = int(df["count"].sum())
+    p = accepted / samples
+    summary = {"samples": samples, "accepted": accepted, "distinct": len(df),
+               "log_ps": float(np.log(p)) if accepted else float("-inf"),
+               "log_ps_stderr": float(np.sqrt((1 - p) / accepted)) if accepted else float("nan"),
+               "mean_test_error": _mean_error(df, len(y_test))}
+    return df, summary
+
+
+def _with_errors(ids: np.ndarray, counts: np.ndarray, y_test: np.ndarray) -> pd.DataFrame:
+    """(id, count) rows with each function's test errors (Hamming distance to the target on E),
+    most frequent first."""
+    errors = ones_count(ids ^ pack_array(y_test[None, :])) if len(ids) else np.zeros(0, dtype=np.int64)
+    df = pd.DataFrame({"id_hi": ids[:, 0], "id_lo": ids[:, 1], "count": counts, "errors": errors})
+    df = df.sort_values(["count", "id_hi", "id_lo"], ascending=[False, True, True], kind="stable")
+    return df.reset_index(drop=True)
+
+
+def _mean_error(df: pd.DataFrame, n_test: int) -> float:
+    return float((df["errors"] * df["count"]).sum() / max(df["count"].sum(), 1) / n_test)

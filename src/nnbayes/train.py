@@ -116,8 +116,12 @@ def train_networks(
 
     `lr` multiplies the AGD step too (AGD's optional gain; 1.0 is the paper's AGD).
     Only `gen` draws randomness (one [B_active, m] uniform per epoch for the orders).
+    Each of X_train [m, d], y_train [m] and X_test [N, d] may instead be given per net
+    ([B, m, d], [B, m], [B, N, d]), so nets on different targets, label noise or training
+    sets train in one batch.
     """
-    n_nets, m = params[0][0].shape[0], len(X_train)
+    n_nets, m = params[0][0].shape[0], y_train.shape[-1]
+    per_net_x, per_net_y, per_net_test = X_train.dim() == 3, y_train.dim() == 2, X_test.dim() == 3
     flat = [p.detach().clone().requires_grad_() for Wb in params for p in Wb]
     opt = _Optimiser(optimizer, flat, lr, momentum, betas, eps)
     active = torch.arange(n_nets, device=X_train.device)
@@ -130,8 +134,10 @@ def train_networks(
         order = torch.rand(len(active), m, generator=gen, device=X_train.device).argsort(1)
         for start in range(0, m, bs):
             idx = order[:, start : start + bs]
-            out = forward(pairs(flat), X_train[idx], activation)
-            per_net_loss(out, y_train[idx], loss).sum().backward()
+            x_batch = (X_train.gather(1, idx[..., None].expand(-1, -1, X_train.shape[2])) if per_net_x
+                       else X_train[idx])
+            y_batch = y_train.gather(1, idx) if per_net_y else y_train[idx]
+            per_net_loss(forward(pairs(flat), x_batch, activation), y_batch, loss).sum().backward()
             opt.step(flat)
             for p in flat:
                 p.grad = None
@@ -140,7 +146,8 @@ def train_networks(
             done = fit if epoch < max_epochs else torch.ones_like(fit)
             if done.any():
                 ids = active[done].cpu().numpy()
-                test_ids[ids] = pack_bits(forward(pairs([p[done] for p in flat]), X_test, activation) > 0)
+                X_done = X_test[done] if per_net_test else X_test
+                test_ids[ids] = pack_bits(forward(pairs([p[done] for p in flat]), X_done, activation) > 0)
                 converged[ids] = fit[done].cpu().numpy()
                 epochs[ids[fit[done].cpu().numpy()]] = epoch
                 for f, p in zip(final, flat):
@@ -149,6 +156,12 @@ def train_networks(
                 active = active[keep]
                 flat = [p[keep].detach().requires_grad_() for p in flat]
                 opt.keep(keep)
+                if per_net_x:
+                    X_train = X_train[keep]
+                if per_net_y:
+                    y_train = y_train[keep]
+                if per_net_test:
+                    X_test = X_test[keep]
         if len(active) == 0:
             break
     return TrainResult(test_ids, converged, epochs, pairs(final))

@@ -13,6 +13,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from nnbayes.ensemble_prior import ratio_cells
+
 SPEC_KEYS = ("kind", "depth", "width", "activation", "sigma_w", "sigma_b", "inputs")
 
 
@@ -42,6 +44,10 @@ def resolve(config: dict, schema_path: str | Path) -> dict:
 
 def check_references(config: dict) -> None:
     """What the schema cannot say: names that must exist elsewhere, sizes that must agree."""
+    try:
+        ratio_cells(config["ensemble"]["ratio"])
+    except ValueError as e:
+        raise ConfigError(f"config key {e}") from None
     sgd = config["sgd_bayes"]
     for name, task in sgd["tasks"].items():
         key = f"sgd_bayes.tasks.{name}"
@@ -49,6 +55,9 @@ def check_references(config: dict) -> None:
             if v not in sgd["variants"]:
                 raise ConfigError(f"config key '{key}.variants': {v!r} is not one of {sorted(sgd['variants'])}")
         data = task["data"]
+        if "abi" in task and data["kind"] != "boolean":
+            raise ConfigError(f"config key '{key}.abi': rejection sampling (ABI) needs a boolean task, "
+                              f"not kind {data['kind']!r}")
         if data["kind"] == "boolean":
             if data["target"] not in config["data"]["targets"]:
                 raise ConfigError(f"config key '{key}.data.target': {data['target']!r} is not one of "
@@ -58,6 +67,18 @@ def check_references(config: dict) -> None:
             if len(data["train"]) != n_points or not 0 < ones < n_points:
                 raise ConfigError(f"config key '{key}.data.train': need {n_points} characters with "
                                   f"between 1 and {n_points - 1} ones (got {len(data['train'])}, {ones} ones)")
+
+    from nnbayes.occam_plan import check_references as occam_references  # it imports this module
+
+    occam_references(config, list(expand_grids(config["prior"]["experiments"]["chaos"], config["prior"]["defaults"])))
+
+    from nnbayes.qnn_plan import check_references as qnn_references  # it imports this module
+
+    qnn_references(config)
+
+    from nnbayes.meanfield_plan import check_references as meanfield_references  # it imports this module
+
+    meanfield_references(config)
 
 
 def _describe(err: jsonschema.ValidationError) -> str:

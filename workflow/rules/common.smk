@@ -1,6 +1,8 @@
 # Helpers shared by the stage files: resolve the preset, expand sample sets, name src inputs.
 
 import json
+from functools import partial
+from pathlib import Path
 
 from nnbayes.workflow_config import config_hash, expand_grids, resolve
 
@@ -12,9 +14,6 @@ SAMPLE_SETS = {
     for name, exp in EXPERIMENTS.items()
 }
 
-TASKS = config["sgd_bayes"]["tasks"]
-VARIANTS = config["sgd_bayes"]["variants"]
-PRIOR_EP = config["gp_checks"]["prior_ep"]["experiment"]
 GPU_JOBS = 1 if config["device"] == "cuda" else 0
 
 
@@ -48,6 +47,11 @@ def prior_tables(experiments):
     ]
 
 
+TASKS = config["sgd_bayes"]["tasks"]
+VARIANTS = config["sgd_bayes"]["variants"]
+PRIOR_EP = config["gp_checks"]["prior_ep"]["experiment"]
+
+
 def shard_runs(wc):
     """Training runs in shard `wc.shard` of a task's variant."""
     task = TASKS[wc.task]
@@ -68,6 +72,25 @@ def train_tables(task):
     return [
         f"<results>/samples/train/{task}/{v}.parquet" for v in TASKS[task]["variants"]
     ]
+
+
+def abi_tables(task):
+    """The task's ABI table (P_B by rejection from the finite-width prior), if it has one."""
+    return [f"<results>/samples/abi/{task}.parquet"] if "abi" in TASKS[task] else []
+
+
+def abi_shard_samples(wc):
+    abi = TASKS[wc.task]["abi"]
+    q, r = divmod(abi["samples"], abi["shards"])
+    return q + (int(wc.shard) < r)
+
+
+def abi_shard_paths(wc):
+    return expand(
+        "<results>/samples/abi/{task}/shard-{shard:04d}.parquet",
+        task=wc.task,
+        shard=range(TASKS[wc.task]["abi"]["shards"]),
+    )
 
 
 def posterior_tables(task):
@@ -102,50 +125,69 @@ def _sgd_bayes(*tasks):
     }
 
 
-# figure -> (the tables it reads, the config it depends on); each figure is its own target
+def figure(tables, used_config, checks, plots, modules=()):
+    """A figure target: the tables it reads, the config it depends on, the library modules that
+    judge it (`checks`: a module with FIGURE_CHECKS) and plot it; `modules`: any others it imports.
+    """
+    return {
+        "tables": tables,
+        "config": used_config,
+        "checks": checks,
+        "plots": plots,
+        "modules": list(modules),
+    }
+
+
+# Every figure is its own target; stage files add theirs to FIGURES before figures.smk runs.
 FIGURES = {
-    "fig1_perceptron_t": (prior_tables(["perceptron"]), EXPERIMENTS["perceptron"]),
-    "fig2_depth_t": (prior_tables(["depth"]), EXPERIMENTS["depth"]),
-    "fig3_rank": (prior_tables(["fcn"]), EXPERIMENTS["fcn"]),
-    "fig4_simplicity": (
+    "fig1_perceptron_t": figure(
+        prior_tables(["perceptron"]), EXPERIMENTS["perceptron"], "checks", "plotting"
+    ),
+    "fig2_depth_t": figure(
+        prior_tables(["depth"]), EXPERIMENTS["depth"], "checks", "plotting"
+    ),
+    "fig3_rank": figure(
+        prior_tables(["fcn"]), EXPERIMENTS["fcn"], "checks", "plotting"
+    ),
+    "fig4_simplicity": figure(
         prior_tables(["fcn", "random"]),
         [EXPERIMENTS["fcn"], EXPERIMENTS["random"]],
+        "checks",
+        "plotting",
     ),
-    "fig5_order_chaos": (
+    "fig5_order_chaos": figure(
         prior_tables(["chaos", "random"]),
         [EXPERIMENTS["chaos"], EXPERIMENTS["random"]],
-    ),
-    "fig6_sgd_vs_bayes": (
-        train_tables("boolean") + posterior_tables("boolean"),
-        _sgd_bayes("boolean"),
-    ),
-    "fig7_sgd_vs_bayes_digits": (
-        train_tables("digits") + posterior_tables("digits"),
-        _sgd_bayes("digits"),
-    ),
-    "fig8_generalisation": (
-        [p for t in TASKS for p in train_tables(t) + posterior_tables(t)],
-        _sgd_bayes(*TASKS),
-    ),
-    "fig9_posterior_complexity": (
-        train_tables("boolean") + posterior_tables("boolean"),
-        _sgd_bayes("boolean"),
-    ),
-    "fig10_prior_ep": (
-        [
-            f"<results>/data/gp_checks/prior_ep/{PRIOR_EP}/{p}.parquet"
-            for p in SAMPLE_SETS[PRIOR_EP]
-        ],
-        [EXPERIMENTS[PRIOR_EP], config["gp_checks"]["prior_ep"]],
-    ),
-    "fig11_kernel": (
-        ["<results>/data/gp_checks/kernel.parquet"],
-        config["gp_checks"]["kernel"],
+        "checks",
+        "plotting",
     ),
 }
 
 
+# report sections, by the module that judges a figure
+REPORT_CATEGORIES = {
+    "checks": "1 Prior P(f)",
+    "posterior_checks": "2 P_SGD vs P_B",
+    "qnn_checks": "3 QNNs as perceptrons",
+    "meanfield_checks": "4 Mean-field feature learning",
+    "ensemble_checks": "5 Ensemble prior",
+    "occam_checks": "6 Occam's razor",
+}
+
+
+def notebook_caption(fig, wildcards):
+    """The notebook's first markdown cell (title and what the figure shows), for the report.
+    Used as `partial(notebook_caption, fig)`: a function, since a params string would be
+    formatted with the wildcards (captions hold LaTeX braces)."""
+    lines = Path(workflow.basedir, "notebooks", f"{fig}.py").read_text().splitlines()
+    start = lines.index("# %% [markdown]") + 1
+    end = next(
+        (i for i in range(start, len(lines)) if lines[i].startswith("# %%")), len(lines)
+    )
+    return "\n".join(line[2:] for line in lines[start:end]).strip().lstrip("# ")
+
+
 def figure_stamp(fig):
     """Config hash of what a figure depends on (code version is added at render time)."""
-    used = [config["seed"], config["data"], FIGURES[fig][1]]
+    used = [config["seed"], config["data"], FIGURES[fig]["config"]]
     return f"scale={config['scale']} config={config_hash(used)}"

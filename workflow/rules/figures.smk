@@ -1,57 +1,81 @@
 # Figures: the numbers each is judged by (a checks table), then a thin notebook that plots.
 
-for _fig, (_tables, _) in FIGURES.items():
+for _fig, _spec in FIGURES.items():
 
     rule:
         name:
             f"checks_{_fig}"
         input:
             src(
+                f"{_spec['checks']}.py",
                 "checks.py",
                 "complexity.py",
+                "functions.py",
                 "io.py",
-                "posterior_checks.py",
                 "tables.py",
+                *_spec["modules"],
             ),
-            tables=_tables,
+            tables=_spec["tables"],
         output:
             f"<results>/reports/{_fig}.csv",
         log:
             f"<logs>/checks/{_fig}.log",
+        group:
+            "figures"  # one cluster job per bundle (profile: group-components); ignored locally
         conda:
             "../../envs/pipeline.yaml"
         params:
             figure=_fig,
+            module=f"nnbayes.{_spec['checks']}",
         shell:
-            "nnbayes checks --figure {params.figure} --out {output} {input.tables} > {log} 2>&1"
+            "nnbayes checks --module {params.module} --figure {params.figure} --out {output}"
+            " {input.tables} > {log} 2>&1"
 
     rule:
         name:
             _fig
         input:
             src(
+                f"{_spec['plots']}.py",
+                f"{_spec['checks']}.py",
+                "checks.py",
+                "complexity.py",
+                "functions.py",
                 "notebook.py",
                 "plotting.py",
-                "posterior_plots.py",
                 "provenance.py",
                 "io.py",
                 "tables.py",
+                *_spec["modules"],
             ),
             nb=f"notebooks/{_fig}.py",
-            tables=_tables,
+            tables=_spec["tables"],
             checks=f"<results>/reports/{_fig}.csv",
         output:
-            png=f"<results>/figures/{_fig}.png",
+            png=report(
+                f"<results>/figures/{_fig}.png",
+                caption="../report/figure.rst",
+                category=REPORT_CATEGORIES.get(_spec["checks"], _spec["checks"]),
+                labels={"figure": _fig, "kind": "figure"},
+            ),
             pdf=f"<results>/figures/{_fig}.pdf",
-            html=f"<results>/notebooks/{_fig}.html",
+            html=report(
+                f"<results>/notebooks/{_fig}.html",
+                caption="../report/figure.rst",
+                category=REPORT_CATEGORIES.get(_spec["checks"], _spec["checks"]),
+                labels={"figure": _fig, "kind": "notebook"},
+            ),
         log:
             notebook=f"<logs>/notebooks/{_fig}.ipynb",
             log=f"<logs>/notebooks/{_fig}.log",
         retries: 2
+        group:
+            "figures"
         conda:
             "../../envs/pipeline.yaml"
         params:
             stamp=figure_stamp(_fig),
+            caption=partial(notebook_caption, _fig),
         shell:
             "nnbayes render {input.nb} --executed {log.notebook} --html {output.html}"
             " -p tables {input.tables} -p checks {input.checks} -p png {output.png}"

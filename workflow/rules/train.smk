@@ -2,6 +2,63 @@
 # the NNGP posterior of the same architecture -> P_B(f|S).
 
 
+FIGURES.update(
+    {
+        "fig6_sgd_vs_bayes": figure(
+            train_tables("boolean") + posterior_tables("boolean"),
+            _sgd_bayes("boolean"),
+            "posterior_checks",
+            "posterior_plots",
+        ),
+        "fig7_sgd_vs_bayes_digits": figure(
+            train_tables("digits") + posterior_tables("digits"),
+            _sgd_bayes("digits"),
+            "posterior_checks",
+            "posterior_plots",
+        ),
+        "fig12_abi": figure(
+            train_tables("boolean_abi")
+            + abi_tables("boolean_abi")
+            + posterior_tables("boolean_abi"),
+            _sgd_bayes("boolean_abi"),
+            "posterior_checks",
+            "posterior_plots",
+        ),
+        "fig8_generalisation": figure(
+            [
+                p
+                for t in TASKS
+                for p in train_tables(t) + abi_tables(t) + posterior_tables(t)
+            ],
+            _sgd_bayes(*TASKS),
+            "posterior_checks",
+            "posterior_plots",
+        ),
+        "fig9_posterior_complexity": figure(
+            train_tables("boolean") + posterior_tables("boolean"),
+            _sgd_bayes("boolean"),
+            "posterior_checks",
+            "posterior_plots",
+        ),
+        "fig10_prior_ep": figure(
+            [
+                f"<results>/data/gp_checks/prior_ep/{PRIOR_EP}/{p}.parquet"
+                for p in SAMPLE_SETS[PRIOR_EP]
+            ],
+            [EXPERIMENTS[PRIOR_EP], config["gp_checks"]["prior_ep"]],
+            "posterior_checks",
+            "posterior_plots",
+        ),
+        "fig11_kernel": figure(
+            ["<results>/data/gp_checks/kernel.parquet"],
+            config["gp_checks"]["kernel"],
+            "posterior_checks",
+            "posterior_plots",
+        ),
+    }
+)
+
+
 rule train_shard:
     input:
         src(
@@ -65,6 +122,64 @@ rule merge_train:
         " {input.shards} > {log} 2>&1"
 
 
+rule abi_shard:
+    input:
+        src(
+            "abi.py",
+            "device.py",
+            "functions.py",
+            "io.py",
+            "networks.py",
+            "prior.py",
+            "tasks.py",
+        ),
+        unpack(task_inputs),
+    output:
+        "<results>/samples/abi/{task}/shard-{shard}.parquet",
+    log:
+        "<logs>/abi/{task}/shard-{shard}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 2
+    resources:
+        gpu=GPU_JOBS,
+        runtime=lambda wc, attempt: 240 * attempt,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+    params:
+        task=lambda wc: json.dumps(TASKS[wc.task]["data"]),
+        net=lambda wc: json.dumps(TASKS[wc.task]["net"]),
+        samples=abi_shard_samples,
+        name="{task}/abi",
+        seed=config["seed"],
+        device=config["device"],
+        dtype=config["dtype"],
+        sources=task_flags,
+    shell:
+        "nnbayes abi --task {params.task:q} {params.sources} --net {params.net:q}"
+        " --samples {params.samples} --name {params.name} --shard {wildcards.shard}"
+        " --seed {params.seed} --device {params.device} --dtype {params.dtype}"
+        " --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule merge_abi:
+    input:
+        src("functions.py", "io.py", "tables.py", "tasks.py"),
+        unpack(task_inputs),
+        shards=abi_shard_paths,
+    output:
+        "<results>/samples/abi/{task}.parquet",
+    log:
+        "<logs>/merge_abi/{task}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        task=lambda wc: json.dumps(TASKS[wc.task]["data"]),
+        sources=task_flags,
+    shell:
+        "nnbayes merge-abi --task {params.task:q} {params.sources} --out {output}"
+        " {input.shards} > {log} 2>&1"
+
+
 rule posterior:
     input:
         src(
@@ -77,7 +192,7 @@ rule posterior:
             "tasks.py",
         ),
         unpack(task_inputs),
-        train=lambda wc: train_tables(wc.task),
+        train=lambda wc: train_tables(wc.task) + abi_tables(wc.task),
     output:
         scores="<results>/data/posterior/{task}.parquet",
         errors="<results>/data/posterior/{task}-errors.parquet",

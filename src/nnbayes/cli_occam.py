@@ -1,0 +1,239 @@
+"""`nnbayes occam-*` commands: the Occam's-razor stages (arXiv 2304.06670, 1805.08522).
+
+Each handler parses its JSON flags, calls one library function and writes one table whose
+metadata names its stage (`meta['stage']`), so checks and notebooks can sort the sets they get.
+"""
+
+import json
+import zlib
+
+import numpy as np
+
+
+def _targets(a) -> dict[str, np.ndarray]:
+    """The named targets a job asks for (--names), rebuilt from the targets spec (cheap, exact)."""
+    from nnbayes.occam_targets import graded_targets
+
+    targets = graded_targets(json.loads(a.targets), 2**a.n)
+    names = json.loads(a.names)
+    unknown = sorted(set(names) - set(targets))
+    if unknown:
+        raise ValueError(f"targets {unknown} are not among {sorted(targets)}")
+    return {name: targets[name] for name in names}
+
+
+def _runs(a) -> range:
+    return range(a.first_run, a.first_run + a.runs)
+
+
+def _shard_runs(a) -> dict[str, range]:
+    """This shard's run indices of each target (--names maps a target to its total runs)."""
+    from nnbayes.occam_targets import shard_range
+
+    ranges = {name: shard_range(total, a.shards, a.shard) for name, total in json.loads(a.names).items()}
+    return {name: range(first, first + n) for name, (first, n) in ranges.items()}
+
+
+def _threads(a) -> None:
+    import torch
+
+    torch.set_num_threads(a.threads)
+
+
+def _torch_setup(a):
+    from nnbayes.device import resolve_device, resolve_dtype
+
+    _threads(a)
+    return resolve_device(a.device), resolve_dtype(a.dtype)
+
+
+def _occam_targets(a):
+    import pandas as pd
+
+    from nnbayes.boolean import bits_to_str
+    from nnbayes.io import write_table
+    from nnbayes.occam_targets import complexity_columns, graded_targets
+
+    targets = graded_targets(json.loads(a.targets), 2**a.n)
+    bits = np.stack(list(targets.values()))
+    df = pd.DataFrame({"target": list(targets), "bits": [bits_to_str(b) for b in bits], "t": bits.sum(1),
+                       **complexity_columns(bits)})
+    write_table(df, a.out, {"stage": "occam_targets", "spec": json.loads(a.targets), "n": a.n,
+                            "lz_variant": a.lz_variant})
+    print(df.drop(columns="bits").to_string(index=False))
+
+
+def _occam_train(a):
+    from nnbayes.boolean import boolean_cube
+    from nnbayes.device import generator
+    from nnbayes.io import write_table
+    from nnbayes.occam import boolean_runs
+    from nnbayes.prior import shard_seed
+
+    device, dtype = _torch_setup(a)
+    net, variant = json.loads(a.net), json.loads(a.variant)
+    seed = shard_seed(a.seed, a.name, a.shard)
+    df = boolean_runs(boolean_cube(a.n), _targets(a), net, variant, a.m, _shard_runs(a), seed=a.seed,
+                      batch_nets=a.batch_nets, max_epochs=a.max_epochs, gen=generator(seed, device),
+                      device=device, dtype=dtype, progress=True)
+    meta = {"stage": "occam_runs", "name": a.name, "net_name": a.net_name, "net": net, "variant": variant,
+            "m": a.m, "shard": a.shard, "shards": a.shards, "runs": json.loads(a.names), "seed": a.seed,
+            "shard_seed": seed, "max_epochs": a.max_epochs, "device": device.type, "dtype": a.dtype}
+    write_table(df, a.out, meta)
+    print(df.groupby("target")[["converged", "epochs", "errors", "clz"]].mean().to_string())
+
+
+def _occam_bound(a):
+    from nnbayes.boolean import boolean_cube
+    from nnbayes.io import write_table
+    from nnbayes.occam_bounds import boolean_bounds
+
+    _threads(a)
+    net, opts = json.loads(a.net), json.loads(a.options)
+    df = boolean_bounds(boolean_cube(a.n), _targets(a), net, a.m, opts["splits"], seed=a.seed,
+                        delta=opts["delta"], formula=opts["formula"], exact_samples=opts["exact_samples"])
+    write_table(df, a.out, {"stage": "occam_bound", "net_name": a.net_name, "net": net, "m": a.m,
+                            "options": opts, "seed": a.seed})
+    print(df.groupby("target")[["log_ps_ep", "log_ps_exact", "bound_ep", "bound_exact"]].mean().to_string())
+
+
+def _occam_spectrum(a):
+    from nnbayes.error_spectrum import search, spectrum
+    from nnbayes.io import write_table
+
+    (name, target), = _targets(a).items()
+    opts = json.loads(a.options)
+    functions = search(target, opts, np.random.default_rng([a.seed, zlib.crc32(f"spectrum/{name}".encode())]))
+    df = spectrum(target, functions, opts["top"])
+    write_table(df, a.out, {"stage": "occam_spectrum", "target": name, "options": opts,
+                            "searched": len(functions), "seed": a.seed})
+    print(f"{name}: {len(functions)} distinct functions searched, {df['clz'].nunique()} C_LZ values")
+
+
+def _occam_prior_k(a):
+    from nnbayes.error_spectrum import complexity_distribution
+    from nnbayes.io import read_meta, read_table, write_table
+
+    meta = read_meta(a.table)
+    df = complexity_distribution(read_table(a.table), meta["n_points"])
+    write_table(df, a.out, {"stage": "occam_prior_k", "spec": meta["spec"], "samples": meta["samples"],
+                            "name": meta["name"]})
+    print(df.to_string(index=False, max_rows=20))
+
+
+def _occam_random_labels(a):
+    from nnbayes.boolean import boolean_cube
+    from nnbayes.io import write_table
+    from nnbayes.occam_targets import random_labelling
+
+    df = random_labelling(boolean_cube(a.n), _targets(a), a.m, a.draws, a.seed)
+    write_table(df, a.out, {"stage": "occam_random_labels", "m": a.m, "draws": a.draws, "seed": a.seed})
+    print(df.groupby("target")[["errors", "clz"]].mean().to_string())
+
+
+def _occam_corruption_train(a):
+    from nnbayes.device import generator
+    from nnbayes.io import write_table
+    from nnbayes.occam import corruption_runs
+    from nnbayes.prior import shard_seed
+
+    device, dtype = _torch_setup(a)
+    spec, net, variant = json.loads(a.spec), json.loads(a.net), json.loads(a.variant)
+    data = np.load(a.images)
+    seed = shard_seed(a.seed, a.name, a.shard)
+    df = corruption_runs(data["X"], data["y"], spec, net, variant, _runs(a), batch_nets=a.batch_nets,
+                         max_epochs=a.max_epochs, gen=generator(seed, device), device=device, dtype=dtype,
+                         progress=True)
+    meta = {"stage": "occam_corruption_runs", "name": a.name, "spec": spec, "net": net, "variant": variant,
+            "shard": a.shard, "first_run": a.first_run, "runs": a.runs, "seed": a.seed, "shard_seed": seed,
+            "max_epochs": a.max_epochs, "device": device.type, "dtype": a.dtype}
+    write_table(df, a.out, meta)
+    print(df.groupby("level")[["converged", "epochs", "test_error", "clean_test_error"]].mean().to_string())
+
+
+def _occam_corruption_bound(a):
+    from nnbayes.io import write_table
+    from nnbayes.occam_bounds import corruption_bounds
+
+    _threads(a)
+    spec, net, opts = json.loads(a.spec), json.loads(a.net), json.loads(a.options)
+    data = np.load(a.images)
+    df = corruption_bounds(data["X"], data["y"], spec, net, seed=a.seed, delta=opts["delta"],
+                           formula=opts["formula"], exact_samples=opts["exact_samples"])
+    write_table(df, a.out, {"stage": "occam_corruption_bound", "spec": spec, "net": net, "options": opts,
+                            "seed": a.seed})
+    print(df.to_string(index=False))
+
+
+def add_commands(sub) -> None:
+    """The occam-* subcommands (heavy imports stay inside the handlers)."""
+    import argparse
+
+    def parent(*flags) -> argparse.ArgumentParser:
+        p = argparse.ArgumentParser(add_help=False)
+        for name, kw in flags:
+            p.add_argument(name, **kw)
+        return p
+
+    boolean = parent(("--n", {"type": int, "required": True, "help": "inputs {0,1}^n"}),
+                     ("--targets", {"required": True, "help": "JSON occam.targets spec"}),
+                     ("--names", {"required": True, "help": "JSON target names (occam-train: {name: runs})"}))
+    seeded = parent(("--seed", {"type": int, "required": True}), ("--out", {"required": True}))
+    threads = parent(("--threads", {"type": int, "default": 1}))
+    device = parent(("--device", {"default": "auto"}), ("--dtype", {"default": "float32"}))
+    training = parent(("--net", {"required": True, "help": "JSON architecture"}),
+                      ("--variant", {"required": True, "help": "JSON optimiser setting"}),
+                      ("--name", {"required": True, "help": "job name (enters the shard seed)"}),
+                      ("--shard", {"type": int, "required": True}),
+                      ("--batch-nets", {"type": int, "default": 2000}),
+                      ("--max-epochs", {"type": int, "required": True}))
+    run_range = parent(("--first-run", {"type": int, "required": True, "help": "index of the shard's first run"}),
+                       ("--runs", {"type": int, "required": True}))
+    images = parent(("--images", {"required": True, "help": "images .npz (X, y)"}),
+                    ("--spec", {"required": True, "help": "JSON occam.corruption data spec"}))
+    bound = parent(("--net", {"required": True, "help": "JSON architecture (its NNGP is the prior)"}),
+                   ("--options", {"required": True, "help": "JSON occam.bound"}))
+
+    s = sub.add_parser("occam-targets", help="targets of graded complexity with their C_LZ")
+    s.add_argument("--n", type=int, required=True)
+    s.add_argument("--targets", required=True, help="JSON occam.targets spec")
+    s.add_argument("--lz-variant", required=True, help="the C_LZ the figures show (recorded)")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=_occam_targets)
+
+    s = sub.add_parser("occam-train", parents=[boolean, training, seeded, threads, device],
+                       help="one shard of training runs on targets of graded complexity")
+    s.add_argument("--shards", type=int, required=True, help="shards the runs are split over")
+    s.add_argument("--m", type=int, required=True)
+    s.add_argument("--net-name", required=True)
+    s.set_defaults(func=_occam_train)
+
+    s = sub.add_parser("occam-bound", parents=[boolean, bound, seeded, threads],
+                       help="PAC-Bayes bound from log P(S) of the runs' training sets")
+    s.add_argument("--net-name", required=True)
+    s.add_argument("--m", type=int, required=True)
+    s.set_defaults(func=_occam_bound)
+
+    s = sub.add_parser("occam-spectrum", parents=[boolean, seeded],
+                       help="error spectrum: the best accuracies per C_LZ around one target")
+    s.add_argument("--options", required=True, help="JSON occam.spectrum")
+    s.set_defaults(func=_occam_spectrum)
+
+    s = sub.add_parser("occam-prior-k", help="P(K) of a merged prior sample set, both LZ variants")
+    s.add_argument("--table", required=True)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=_occam_prior_k)
+
+    s = sub.add_parser("occam-random-labels", parents=[boolean, seeded],
+                       help="the unbiased learner's functions: the target on S, a coin on E")
+    s.add_argument("--m", type=int, required=True)
+    s.add_argument("--draws", type=int, required=True)
+    s.set_defaults(func=_occam_random_labels)
+
+    s = sub.add_parser("occam-corruption-train", parents=[images, training, run_range, seeded, threads, device],
+                       help="one shard of training runs on labels corrupted at every level")
+    s.set_defaults(func=_occam_corruption_train)
+
+    s = sub.add_parser("occam-corruption-bound", parents=[images, bound, seeded, threads],
+                       help="PAC-Bayes bound from log P(S) at every corruption level")
+    s.set_defaults(func=_occam_corruption_bound)

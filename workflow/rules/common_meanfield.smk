@@ -1,0 +1,33 @@
+# Helpers of the mean-field stage (meanfield.smk): grid points per task and the tables figures read.
+
+from nnbayes.meanfield_plan import grid_points, point_name
+
+MEANFIELD = config["meanfield"]
+MF_POINTS = {name: grid_points(task) for name, task in MEANFIELD["tasks"].items()}
+MF_STEP = MEANFIELD["step_control"]
+
+
+def mf_tables(*tasks):
+    """Every grid point's table of `tasks` (all tasks when none are named)."""
+    return [
+        f"<results>/data/meanfield/{t}/{p}.parquet"
+        for t in (tasks or MF_POINTS)
+        for p in MF_POINTS[t]
+    ]
+
+
+def mf_settings(task):
+    """The solver settings a job of `task` needs, with the task's ARD hyperprior."""
+    ard = dict(MEANFIELD["ard"], alpha0=MEANFIELD["tasks"][task]["ard_alpha0"])
+    return json.dumps(
+        {
+            "sgld": MEANFIELD["sgld"],
+            "mf": MEANFIELD["mf"],
+            "ard": ard,
+            "limit": MEANFIELD["limit"],
+        }
+    )
+
+
+def mf_point(wc):
+    return MF_POINTS[wc.task][wc.point]

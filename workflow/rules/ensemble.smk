@@ -1,0 +1,131 @@
+# The "ensemble prior" seed essay (research note §3): the min-L2 toy model's Monte Carlo, wide
+# nets fitted to 4 points (one job per width) and their kernel limits.
+
+ENSEMBLE = config["ensemble"]
+RATIO_TABLES = ["<results>/data/ensemble/ratio.parquet"]
+WIDTH_TABLES = expand(
+    "<results>/data/ensemble/width/N{width}.parquet", width=ENSEMBLE["width"]["widths"]
+) + ["<results>/data/ensemble/width/limit.parquet"]
+ENSEMBLE_THEORY = ["ensemble_prior.py", "posterior_checks.py"]
+
+FIGURES.update(
+    {
+        "ens1_contribution_ratio": figure(
+            RATIO_TABLES,
+            ENSEMBLE["ratio"],
+            "ensemble_checks",
+            "ensemble_plots",
+            modules=ENSEMBLE_THEORY,
+        ),
+        "ens2_data_requirement": figure(
+            RATIO_TABLES,
+            ENSEMBLE["ratio"],
+            "ensemble_checks",
+            "ensemble_plots",
+            modules=ENSEMBLE_THEORY,
+        ),
+        "ens3_width_functions": figure(
+            WIDTH_TABLES,
+            ENSEMBLE["width"],
+            "ensemble_checks",
+            "ensemble_plots",
+            modules=ENSEMBLE_THEORY,
+        ),
+        "ens4_width_scaling": figure(
+            WIDTH_TABLES,
+            ENSEMBLE["width"],
+            "ensemble_checks",
+            "ensemble_plots",
+            modules=ENSEMBLE_THEORY,
+        ),
+    }
+)
+
+
+rule ensemble_ratio:
+    input:
+        src(
+            "boolean.py",
+            "device.py",
+            "ensemble_mc.py",
+            "ensemble_prior.py",
+            "functions.py",
+            "io.py",
+            "networks.py",
+            "prior.py",
+        ),
+    output:
+        RATIO_TABLES,
+    log:
+        "<logs>/ensemble/ratio.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    resources:
+        gpu=GPU_JOBS,
+    params:
+        spec=json.dumps(ENSEMBLE["ratio"]),
+        seed=config["seed"],
+        device=config["device"],
+        dtype=config["dtype"],
+    shell:
+        "nnbayes ensemble-ratio --spec {params.spec:q} --seed {params.seed}"
+        " --device {params.device} --dtype {params.dtype} --threads {threads}"
+        " --out {output} > {log} 2>&1"
+
+
+rule width_train:
+    input:
+        src(
+            "boolean.py",
+            "device.py",
+            "functions.py",
+            "io.py",
+            "networks.py",
+            "prior.py",
+            "width_limit.py",
+        ),
+    output:
+        "<results>/data/ensemble/width/N{width}.parquet",
+    log:
+        "<logs>/ensemble/width/N{width}.log",
+    wildcard_constraints:
+        width=r"\d+",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    resources:
+        gpu=GPU_JOBS,
+    params:
+        spec=json.dumps(ENSEMBLE["width"]),
+        seed=config["seed"],
+        device=config["device"],
+        dtype=config["dtype"],
+    shell:
+        "nnbayes width-train --spec {params.spec:q} --width {wildcards.width}"
+        " --seed {params.seed} --device {params.device} --dtype {params.dtype}"
+        " --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule width_limit:
+    input:
+        src(
+            "boolean.py",
+            "device.py",
+            "functions.py",
+            "io.py",
+            "networks.py",
+            "nngp.py",
+            "prior.py",
+            "width_limit.py",
+        ),
+    output:
+        "<results>/data/ensemble/width/limit.parquet",
+    log:
+        "<logs>/ensemble/width/limit.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        spec=json.dumps(ENSEMBLE["width"]),
+    shell:
+        "nnbayes width-limit --spec {params.spec:q} --out {output} > {log} 2>&1"

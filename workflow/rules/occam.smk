@@ -1,0 +1,373 @@
+# Occam's razor (arXiv 2304.06670) and the PAC-Bayes bound (arXiv 1805.08522): nets trained on
+# targets of graded complexity under ordered and chaotic priors, the prior x error-spectrum
+# prediction of their posterior over C_LZ, and the bound under label corruption.
+
+
+include: "common_occam.smk"
+
+
+OCCAM_MODULES = [
+    "error_spectrum.py",
+    "occam_reference.py",
+    "occam_targets.py",
+    "pac_bayes.py",
+    "tasks.py",
+]
+
+FIGURES.update(
+    {
+        "occam1_generalisation": figure(
+            [OCCAM_TARGETS]
+            + occam_runs(OCCAM_GEN["nets"], [OCCAM_GEN["m"]])
+            + expand("<results>/data/occam/bound/{net}.parquet", net=OCCAM_GEN["nets"]),
+            occam_used([*OCCAM_TRAINING, "generalisation", "bound"], OCCAM_GEN["nets"]),
+            "occam_checks",
+            "occam_plots",
+            modules=OCCAM_MODULES,
+        ),
+        "occam2_complexity_error": figure(
+            [OCCAM_TARGETS, "<results>/data/occam/random_labels.parquet"]
+            + occam_runs(OCCAM_PANELS["nets"], [OCCAM_GEN["m"]]),
+            occam_used(
+                [*OCCAM_TRAINING, "generalisation", "panels"], OCCAM_PANELS["nets"]
+            ),
+            "occam_checks",
+            "occam_plots",
+            modules=OCCAM_MODULES,
+        ),
+        "occam3_prior_likelihood": figure(
+            [OCCAM_TARGETS]
+            + occam_runs(OCCAM_PANELS["nets"], OCCAM_PANELS["m"])
+            + expand(
+                "<results>/data/occam/spectrum/{target}.parquet",
+                target=OCCAM_PANELS["targets"],
+            )
+            + occam_prior_k(OCCAM_PANELS["nets"]),
+            occam_used(
+                [*OCCAM_TRAINING, "panels", "spectrum"],
+                OCCAM_PANELS["nets"],
+                prior=EXPERIMENTS["chaos"],
+            ),
+            "occam_checks",
+            "occam_plots",
+            modules=OCCAM_MODULES,
+        ),
+        "occam4_pac_bayes_corruption": figure(
+            expand(
+                "<results>/samples/occam/corruption/shard-{shard:04d}.parquet",
+                shard=range(OCCAM["corruption"]["shards"]),
+            )
+            + ["<results>/data/occam/corruption_bound.parquet"],
+            {
+                "corruption": OCCAM["corruption"],
+                "bound": OCCAM["bound"],
+                "images": config["data"]["images"],
+            },
+            "occam_checks",
+            "occam_plots",
+            modules=OCCAM_MODULES,
+        ),
+    }
+)
+
+
+rule occam_targets:
+    input:
+        src(
+            "boolean.py",
+            "cli_occam.py",
+            "complexity.py",
+            "io.py",
+            "occam_targets.py",
+            "tasks.py",
+        ),
+    output:
+        OCCAM_TARGETS,
+    log:
+        "<logs>/occam/targets.log",
+    benchmark:
+        "<benchmarks>/occam/targets.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        n=config["data"]["n"],
+        targets=json.dumps(OCCAM["targets"]),
+        lz_variant=OCCAM["lz_variant"],
+    shell:
+        "nnbayes occam-targets --n {params.n} --targets {params.targets:q}"
+        " --lz-variant {params.lz_variant} --out {output} > {log} 2>&1"
+
+
+rule occam_train:
+    input:
+        src(
+            "boolean.py",
+            "cli_occam.py",
+            "complexity.py",
+            "device.py",
+            "functions.py",
+            "io.py",
+            "networks.py",
+            "occam.py",
+            "occam_targets.py",
+            "prior.py",
+            "tasks.py",
+            "train.py",
+        ),
+    output:
+        "<results>/samples/occam/{net}/m{m}/shard-{shard}.parquet",
+    log:
+        "<logs>/occam/train/{net}/m{m}/shard-{shard}.log",
+    benchmark:
+        "<benchmarks>/occam/train/{net}/m{m}/shard-{shard}.tsv"
+    wildcard_constraints:
+        net="[A-Za-z0-9_]+",
+        m=r"\d+",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    resources:
+        gpu=GPU_JOBS,
+        runtime=lambda wc, attempt: 240 * attempt,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+    params:
+        n=config["data"]["n"],
+        targets=json.dumps(OCCAM["targets"]),
+        names=occam_job_names,
+        net=lambda wc: json.dumps(OCCAM["nets"][wc.net]),
+        variant=json.dumps(OCCAM["variant"]),
+        name="occam/{net}/m{m}",
+        shards=OCCAM["shards"],
+        seed=config["seed"],
+        batch_nets=OCCAM["batch_nets"],
+        max_epochs=OCCAM["max_epochs"],
+        device=config["device"],
+        dtype=config["dtype"],
+    shell:
+        "nnbayes occam-train --n {params.n} --targets {params.targets:q} --names {params.names:q}"
+        " --net {params.net:q} --net-name {wildcards.net} --variant {params.variant:q}"
+        " --m {wildcards.m} --name {params.name} --shard {wildcards.shard}"
+        " --shards {params.shards} --seed {params.seed}"
+        " --batch-nets {params.batch_nets} --max-epochs {params.max_epochs}"
+        " --device {params.device} --dtype {params.dtype} --threads {threads}"
+        " --out {output} > {log} 2>&1"
+
+
+rule occam_bound:
+    input:
+        src(
+            "boolean.py",
+            "cli_occam.py",
+            "complexity.py",
+            "gp_prob.py",
+            "io.py",
+            "nngp.py",
+            "occam_bounds.py",
+            "occam_targets.py",
+            "pac_bayes.py",
+            "tasks.py",
+        ),
+    output:
+        "<results>/data/occam/bound/{net}.parquet",
+    log:
+        "<logs>/occam/bound/{net}.log",
+    benchmark:
+        "<benchmarks>/occam/bound/{net}.tsv"
+    wildcard_constraints:
+        net="[A-Za-z0-9_]+",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    resources:
+        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+    params:
+        n=config["data"]["n"],
+        targets=json.dumps(OCCAM["targets"]),
+        names=lambda wc: json.dumps(OCCAM_JOBS[(wc.net, OCCAM_GEN["m"])]),
+        net=lambda wc: json.dumps(OCCAM["nets"][wc.net]),
+        m=OCCAM_GEN["m"],
+        options=json.dumps(OCCAM["bound"]),
+        seed=config["seed"],
+    shell:
+        "nnbayes occam-bound --n {params.n} --targets {params.targets:q} --names {params.names:q}"
+        " --net {params.net:q} --net-name {wildcards.net} --m {params.m}"
+        " --options {params.options:q} --seed {params.seed} --threads {threads}"
+        " --out {output} > {log} 2>&1"
+
+
+rule occam_spectrum:
+    input:
+        src(
+            "cli_occam.py",
+            "complexity.py",
+            "error_spectrum.py",
+            "functions.py",
+            "io.py",
+            "occam_targets.py",
+            "tasks.py",
+        ),
+    output:
+        "<results>/data/occam/spectrum/{target}.parquet",
+    log:
+        "<logs>/occam/spectrum/{target}.log",
+    benchmark:
+        "<benchmarks>/occam/spectrum/{target}.tsv"
+    wildcard_constraints:
+        target="[A-Za-z0-9_]+",
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        n=config["data"]["n"],
+        targets=json.dumps(OCCAM["targets"]),
+        names=lambda wc: json.dumps([wc.target]),
+        options=json.dumps(OCCAM["spectrum"]),
+        seed=config["seed"],
+    shell:
+        "nnbayes occam-spectrum --n {params.n} --targets {params.targets:q} --names {params.names:q}"
+        " --options {params.options:q} --seed {params.seed} --out {output} > {log} 2>&1"
+
+
+rule occam_prior_k:
+    input:
+        src(
+            "cli_occam.py",
+            "complexity.py",
+            "error_spectrum.py",
+            "functions.py",
+            "io.py",
+            "occam_targets.py",
+            "tasks.py",
+        ),
+        table="<results>/samples/prior/chaos/{point}.parquet",
+    output:
+        "<results>/data/occam/prior_k/{point}.parquet",
+    log:
+        "<logs>/occam/prior_k/{point}.log",
+    benchmark:
+        "<benchmarks>/occam/prior_k/{point}.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    resources:
+        mem_mb=lambda wc, attempt: 8000 * attempt,
+    shell:
+        "nnbayes occam-prior-k --table {input.table} --out {output} > {log} 2>&1"
+
+
+rule occam_random_labels:
+    input:
+        src(
+            "boolean.py",
+            "cli_occam.py",
+            "complexity.py",
+            "io.py",
+            "occam_targets.py",
+            "tasks.py",
+        ),
+    output:
+        "<results>/data/occam/random_labels.parquet",
+    log:
+        "<logs>/occam/random_labels.log",
+    benchmark:
+        "<benchmarks>/occam/random_labels.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        n=config["data"]["n"],
+        targets=json.dumps(OCCAM["targets"]),
+        names=json.dumps(OCCAM_PANELS["targets"]),
+        m=OCCAM_GEN["m"],
+        draws=OCCAM_PANELS["random_draws"],
+        seed=config["seed"],
+    shell:
+        "nnbayes occam-random-labels --n {params.n} --targets {params.targets:q}"
+        " --names {params.names:q} --m {params.m} --draws {params.draws} --seed {params.seed}"
+        " --out {output} > {log} 2>&1"
+
+
+rule occam_corruption_train:
+    input:
+        src(
+            "cli_occam.py",
+            "complexity.py",
+            "device.py",
+            "functions.py",
+            "io.py",
+            "networks.py",
+            "occam.py",
+            "occam_targets.py",
+            "prior.py",
+            "tasks.py",
+            "train.py",
+        ),
+        images=rules.images.output[0],
+    output:
+        "<results>/samples/occam/corruption/shard-{shard}.parquet",
+    log:
+        "<logs>/occam/corruption/shard-{shard}.log",
+    benchmark:
+        "<benchmarks>/occam/corruption/shard-{shard}.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    resources:
+        gpu=GPU_JOBS,
+        runtime=lambda wc, attempt: 240 * attempt,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+    params:
+        spec=json.dumps(OCCAM["corruption"]["data"]),
+        net=json.dumps(OCCAM["corruption"]["net"]),
+        variant=json.dumps(OCCAM["corruption"]["variant"]),
+        first=occam_first_run(OCCAM["corruption"]),
+        runs=occam_shard_runs(OCCAM["corruption"]),
+        seed=config["seed"],
+        batch_nets=OCCAM["batch_nets"],
+        max_epochs=OCCAM["corruption"]["max_epochs"],
+        device=config["device"],
+        dtype=config["dtype"],
+    shell:
+        "nnbayes occam-corruption-train --images {input.images} --spec {params.spec:q}"
+        " --net {params.net:q} --variant {params.variant:q} --name occam/corruption"
+        " --shard {wildcards.shard} --first-run {params.first} --runs {params.runs}"
+        " --seed {params.seed} --batch-nets {params.batch_nets} --max-epochs {params.max_epochs}"
+        " --device {params.device} --dtype {params.dtype} --threads {threads}"
+        " --out {output} > {log} 2>&1"
+
+
+rule occam_corruption_bound:
+    input:
+        src(
+            "cli_occam.py",
+            "complexity.py",
+            "gp_prob.py",
+            "io.py",
+            "nngp.py",
+            "occam_bounds.py",
+            "occam_targets.py",
+            "pac_bayes.py",
+            "tasks.py",
+        ),
+        images=rules.images.output[0],
+    output:
+        "<results>/data/occam/corruption_bound.parquet",
+    log:
+        "<logs>/occam/corruption_bound.log",
+    benchmark:
+        "<benchmarks>/occam/corruption_bound.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    resources:
+        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=lambda wc, attempt: 8000 * attempt,
+    params:
+        spec=json.dumps(OCCAM["corruption"]["data"]),
+        net=json.dumps(OCCAM["corruption"]["net"]),
+        options=json.dumps(
+            OCCAM["bound"] | {"exact_samples": OCCAM["corruption"]["exact_samples"]}
+        ),
+        seed=config["seed"],
+    shell:
+        "nnbayes occam-corruption-bound --images {input.images} --spec {params.spec:q}"
+        " --net {params.net:q} --options {params.options:q} --seed {params.seed}"
+        " --threads {threads} --out {output} > {log} 2>&1"
