@@ -12,15 +12,10 @@ between the batched and looped EP (should be ~0) and EP's mean offset from tilti
 Usage: python benchmarks/bench_ep.py [--functions N] [--looped N] [--tilting N] [--threads T]
 """
 
-import argparse
-import json
-import time
-
 import numpy as np
-import torch
+from common import parse, parser, sync, timed, write_json
 
 from nnbayes.boolean import boolean_cube
-from nnbayes.device import resolve_device
 from nnbayes.gp_prob import log_prob_labels, log_prob_labels_batch
 from nnbayes.nngp import nngp_kernel
 
@@ -31,35 +26,19 @@ def labellings(n_random: int, seed: int = 0) -> np.ndarray:
     return np.concatenate([Y, np.zeros((1, 128), int), np.ones((1, 128), int)])
 
 
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def timed(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
-
-
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--functions", type=int, default=256, help="random labellings for batched EP")
     p.add_argument("--looped", type=int, default=16, help="labellings for one-at-a-time EP")
     p.add_argument("--tilting", type=int, default=8, help="labellings for tilting")
     p.add_argument("--n-samples", type=int, default=10_000, help="tilting importance samples")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--device", default="cpu", help="EP device: auto, cpu or cuda")
-    p.add_argument("--json", help="also write the results here")
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    device = resolve_device(a.device)
+    a, device = parse(p, threads=2, device="cpu", device_help="EP device: auto, cpu or cuda")
     K = nngp_kernel(boolean_cube(7), depth=2, sigma_w=1.0, sigma_b=1.0).numpy()
     Y = labellings(a.functions)
     sub = Y[-a.looped :]  # the constants and the last random ones
     log_prob_labels_batch(K, Y[:4], "ep", device=device)  # warm-up
     sync(device)
-    batch, t_batch = timed(lambda: (log_prob_labels_batch(K, Y, "ep", device=device), sync(device))[0])
+    batch, t_batch = timed(lambda: log_prob_labels_batch(K, Y, "ep", device=device), device)
     looped, t_loop = timed(lambda: [log_prob_labels(K, y, "ep", device=device) for y in sub])
     tilt, t_tilt = timed(lambda: [log_prob_labels(K, y, "tilting", n_samples=a.n_samples, rng=i)
                                   for i, y in enumerate(Y[-a.tilting :])])
@@ -75,11 +54,8 @@ def main() -> None:
     print(f"EP - tilting log P on the tilting subset: mean {-offset.mean():.3f}, "
           f"constants {-offset[-2]:.3f}, {-offset[-1]:.3f}; tilting stderr <= "
           f"{max(r.stderr for r in tilt):.3f}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump({"device": str(device), "threads": a.threads, "s_per_function": per,
-                       "max_abs_diff_batched_looped": diff, "ep_minus_tilting": (-offset).tolist()}, f,
-                      indent=2)
+    write_json({"device": str(device), "threads": a.threads, "s_per_function": per,
+                "max_abs_diff_batched_looped": diff, "ep_minus_tilting": (-offset).tolist()}, a.json)
 
 
 if __name__ == "__main__":

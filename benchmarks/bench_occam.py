@@ -11,15 +11,13 @@ Adam lr 0.001 batch 16, CE; the three seed-10 targets.
 Usage: python benchmarks/bench_occam.py [--runs N] [--naive-runs N] [--threads T]
 """
 
-import argparse
-import json
 import time
 
 import numpy as np
 import torch
+from common import parse, parser, report, runs_result, timed
 
 from nnbayes.boolean import boolean_cube
-from nnbayes.device import resolve_device
 from nnbayes.networks import init_params, layer_widths
 from nnbayes.occam import boolean_runs
 from nnbayes.occam_targets import graded_targets, run_masks
@@ -32,11 +30,11 @@ TARGETS = graded_targets({"ones": [2, 10, 21], "seed": 10, "random": 0}, 128)
 
 
 def batched_rate(runs_per_target: int, device) -> tuple[float, float]:
-    t0 = time.perf_counter()
-    df = boolean_runs(boolean_cube(7), TARGETS, NET, ADAM, M, {t: range(runs_per_target) for t in TARGETS},
-                      seed=SEED, batch_nets=10_000, max_epochs=MAX_EPOCHS,
-                      gen=torch.Generator(device=device).manual_seed(1), device=device, dtype=torch.float32)
-    return len(df) / (time.perf_counter() - t0), float(df["converged"].mean())
+    df, dt = timed(lambda: boolean_runs(boolean_cube(7), TARGETS, NET, ADAM, M,
+                                        {t: range(runs_per_target) for t in TARGETS}, seed=SEED, batch_nets=10_000,
+                                        max_epochs=MAX_EPOCHS, gen=torch.Generator(device=device).manual_seed(1),
+                                        device=device, dtype=torch.float32))
+    return len(df) / dt, float(df["converged"].mean())
 
 
 def naive_rate(runs_per_target: int, device) -> float:
@@ -58,24 +56,11 @@ def naive_rate(runs_per_target: int, device) -> float:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--runs", type=int, default=200, help="runs per target, batched")
     p.add_argument("--naive-runs", type=int, default=3, help="runs per target, one at a time")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--json", help="also write the results here")
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    device = resolve_device(a.device)
-    naive = naive_rate(a.naive_runs, device)
-    batched, frac = batched_rate(a.runs, device)
-    res = {"device": str(device), "threads": a.threads, "naive_runs_per_s": naive,
-           "batched_runs_per_s": batched, "batched_converged": frac, "speedup_vs_naive": batched / naive}
-    for k, v in res.items():
-        print(f"{k:>20}: {v:.4g}" if isinstance(v, float) else f"{k:>20}: {v}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=2)
+    a, device = parse(p, threads=1)
+    report(runs_result(a, device, naive_rate, batched_rate), a.json, width=20)
 
 
 if __name__ == "__main__":

@@ -9,21 +9,18 @@ throughput of the library code the rule calls, on whatever device is here (CUDA 
   * EP: P_B of the functions the posterior stage scores (functions/s at |S u E| of the task).
 The projection is work / throughput per stage, serial on this one device; a cluster divides
 it by the number of jobs running at once. Usage:
-  python benchmarks/bench_paper.py [--seconds S] [--threads T] [--device D] [--json out.json]
+  python benchmarks/bench_paper.py [--probe N] [--train-runs N] [--threads T] [--device D] [--json out.json]
 """
 
-import argparse
-import json
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 import yaml
+from common import gemm_gflops, parse, parser, rate, timed, write_json
 
 from nnbayes.abi import abi_shard
 from nnbayes.boolean import boolean_cube, target_function
-from nnbayes.device import resolve_device
 from nnbayes.gp_prob import log_posterior_batch
 from nnbayes.images import load_images
 from nnbayes.networks import layer_widths
@@ -34,26 +31,6 @@ from nnbayes.tasks import load_task
 from nnbayes.workflow_config import expand_grids, resolve
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def rate(fn, units: int, device: torch.device) -> float:
-    """Units per second of fn() (after one warm-up call)."""
-    fn()
-    sync(device)
-    t0 = time.perf_counter()
-    fn()
-    sync(device)
-    return units / (time.perf_counter() - t0)
-
-
-def gemm_gflops(device: torch.device, size: int = 4096, reps: int = 5) -> float:
-    a, b = (torch.randn(size, size, device=device) for _ in range(2))
-    return rate(lambda: [a @ b for _ in range(reps)], 2 * size**3 * reps, device) / 1e9
 
 
 def paper_config() -> dict:
@@ -114,26 +91,19 @@ def ep_rows(config, task_data, probe) -> list[dict]:
         K = task_kernel(task, t["net"])
         m, n = len(task.y_train), len(task.y_test)
         Y = np.random.default_rng(0).integers(0, 2, (probe, n))
-        t0 = time.perf_counter()
-        log_posterior_batch(K, task.y_train, Y, np.arange(m), np.arange(m, m + n), "ep")
-        rows.append({"stage": "ep", "item": name, "work": max_functions, "unit": "functions",
-                     "per_s": probe / (time.perf_counter() - t0)})
+        _, dt = timed(lambda: log_posterior_batch(K, task.y_train, Y, np.arange(m), np.arange(m, m + n), "ep"))
+        rows.append({"stage": "ep", "item": name, "work": max_functions, "unit": "functions", "per_s": probe / dt})
     return rows
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--probe", type=int, default=20_000, help="prior (and ABI: x10) nets per probe")
     p.add_argument("--train-runs", type=int, default=500, help="training runs per probe, trained side by side")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--json", help="also write the table here")
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    device = resolve_device(a.device)
+    a, device = parse(p, threads=2, json_help="also write the table here")
     kw = {"gen": torch.Generator(device=device).manual_seed(0), "device": device, "dtype": torch.float32}
     config = paper_config()
-    gemm = gemm_gflops(device)
+    gemm = gemm_gflops(device, size=4096)
     task_data = tasks(config)
     rows = (prior_rows(config, device, kw, a.probe, gemm)
             + train_rows(config, device, kw, task_data, a.train_runs, 10 * a.probe)
@@ -148,10 +118,8 @@ def main() -> None:
         print(f"{r['stage']:<6} {r['item']:<44} {r['work']:>10.3g} {r['per_s']:>10.4g} {r['projected_h']:>8.3f} {frac:>7}")
     by_stage = {s: sum(r["projected_h"] for r in rows if r["stage"] == s) for s in dict.fromkeys(r["stage"] for r in rows)}
     print("projected hours by stage:", {k: round(v, 2) for k, v in by_stage.items()}, f"total {total:.2f} h")
-    if a.json:
-        Path(a.json).write_text(json.dumps({"device": str(device), "threads": a.threads, "gemm_gflops": gemm,
-                                            "rows": rows, "hours_by_stage": by_stage, "hours_total": total},
-                                           indent=2))
+    write_json({"device": str(device), "threads": a.threads, "gemm_gflops": gemm, "rows": rows,
+                "hours_by_stage": by_stage, "hours_total": total}, a.json)
 
 
 if __name__ == "__main__":

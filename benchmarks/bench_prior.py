@@ -8,26 +8,19 @@ Reports samples/s, batched/naive, and the batched sampler's useful GFLOP/s as a 
 of the GEMM rate. Usage: python benchmarks/bench_prior.py [--samples N] [--threads T]
 """
 
-import argparse
-import json
 import time
 
 import numpy as np
 import torch
+from common import gemm_gflops, parse, parser, per_second, report, sync
 
 from nnbayes.boolean import boolean_cube
-from nnbayes.device import resolve_device
 from nnbayes.functions import count_ids, pack_bits
 from nnbayes.networks import layer_widths
 from nnbayes.prior import sample_shard
 
 SPEC = {"kind": "fcn", "depth": 2, "width": 40, "activation": "relu", "sigma_w": 1.0,
         "sigma_b": 0.0, "inputs": "binary"}
-
-
-def sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
 
 
 def naive_rate(cube, n, device) -> float:
@@ -55,34 +48,15 @@ def batched_rate(cube, n, device, batch) -> float:
     kw = dict(batch=batch, gen=gen, device=device, dtype=torch.float32)
     sample_shard(SPEC, cube, batch, "functions", **kw)  # warm-up
     sync(device)
-    t0 = time.perf_counter()
-    sample_shard(SPEC, cube, n, "functions", **kw)
-    sync(device)
-    return n / (time.perf_counter() - t0)
-
-
-def gemm_gflops(device, size=2048, reps=5) -> float:
-    a, b = (torch.randn(size, size, device=device) for _ in range(2))
-    a @ b
-    sync(device)
-    t0 = time.perf_counter()
-    for _ in range(reps):
-        a @ b
-    sync(device)
-    return 2 * size**3 * reps / (time.perf_counter() - t0) / 1e9
+    return per_second(lambda: sample_shard(SPEC, cube, n, "functions", **kw), n, device)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--samples", type=int, default=200_000)
     p.add_argument("--naive-samples", type=int, default=300)
     p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--json", help="also write the results here")
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    device = resolve_device(a.device)
+    a, device = parse(p, threads=2)
     cube = boolean_cube(7)
     widths = layer_widths(7, SPEC["depth"], SPEC["width"])
     flop = 2 * len(cube) * sum(i * o for i, o in zip(widths[:-1], widths[1:]))
@@ -93,11 +67,7 @@ def main() -> None:
            "batched_samples_per_s": batched, "gemm_gflops": gemm,
            "batched_gflops": batched * flop / 1e9, "speedup_vs_naive": batched / naive,
            "fraction_of_gemm": batched * flop / 1e9 / gemm}
-    for k, v in res.items():
-        print(f"{k:>24}: {v:.4g}" if isinstance(v, float) else f"{k:>24}: {v}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=2)
+    report(res, a.json, width=24)
 
 
 if __name__ == "__main__":

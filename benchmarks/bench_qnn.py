@@ -9,15 +9,13 @@
 Usage: python benchmarks/bench_qnn.py [--qubits Q] [--circuits B] [--naive-circuits B] [--threads T]
 """
 
-import argparse
-import json
 import math
 import time
 
 import torch
+from common import parse, parser, per_second, report, sync
 
 from nnbayes.boolean import boolean_cube
-from nnbayes.device import resolve_device
 from nnbayes.qnn_embeddings import embed
 from nnbayes.qnn_models import circuit_outputs, haar_outputs
 from nnbayes.quantum import (apply_1q, haar_unitary, ladder_permutation, ry, rz, z_expectation,
@@ -63,28 +61,18 @@ def naive_haar_rate(states: torch.Tensor, n: int) -> float:
 def batched_rate(fn, states: torch.Tensor, n: int, batch: int) -> float:
     gen = torch.Generator(device=states.device).manual_seed(1)
     fn(states, min(batch, n), gen)  # warm-up
-    if states.device.type == "cuda":
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    for start in range(0, n, batch):
-        fn(states, min(batch, n - start), gen)
-    if states.device.type == "cuda":
-        torch.cuda.synchronize()
-    return n / (time.perf_counter() - t0)
+    sync(states.device)
+    return per_second(lambda: [fn(states, min(batch, n - start), gen) for start in range(0, n, batch)], n,
+                      states.device)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--qubits", type=int, default=7)
     p.add_argument("--circuits", type=int, default=2000)
     p.add_argument("--naive-circuits", type=int, default=100)
     p.add_argument("--batch", type=int, default=500)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--json", help="also write the results here")
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    device = resolve_device(a.device)
+    a, device = parse(p, threads=2)
     states = inputs(a.qubits, device)
     circuit = lambda s, b, g: circuit_outputs(s, b, layers=LAYERS, qubit=1, gen=g)  # noqa: E731
     haar = lambda s, b, g: haar_outputs(s, b, gen=g)  # noqa: E731
@@ -95,11 +83,7 @@ def main() -> None:
     res["batched_haar_per_s"] = batched_rate(haar, states, a.circuits, a.batch)
     res["circuit_speedup_vs_naive"] = res["batched_circuit_per_s"] / res["naive_circuit_per_s"]
     res["haar_speedup_vs_naive"] = res["batched_haar_per_s"] / res["naive_haar_per_s"]
-    for k, v in res.items():
-        print(f"{k:>26}: {v:.4g}" if isinstance(v, float) else f"{k:>26}: {v}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=2)
+    report(res, a.json, width=26)
 
 
 if __name__ == "__main__":

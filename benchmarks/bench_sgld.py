@@ -8,14 +8,12 @@
 Usage: python benchmarks/bench_sgld.py [--chains C] [--naive-chains C] [--steps S] [--threads T]
 """
 
-import argparse
-import json
 import math
 import time
 
 import torch
+from common import parse, parser, per_second, report
 
-from nnbayes.device import resolve_device
 from nnbayes.sgld import Prior, init_chains, step
 from nnbayes.sparse_tasks import make_task
 
@@ -56,35 +54,22 @@ def batched_rate(chains: int, steps: int, device) -> float:
     prior = Prior()
     gen = torch.Generator(device=device).manual_seed(1)
     a, W = init_chains(chains, WIDTH, D, prior, gen=gen, device=device, dtype=torch.float32)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step(a, W, X, y, torch.randn(a.shape, generator=gen, device=device),
-             torch.randn(W.shape, generator=gen, device=device), lr=LR, kappa=KAPPA, prior=prior)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return chains * steps / (time.perf_counter() - t0)
+    return per_second(lambda: [step(a, W, X, y, torch.randn(a.shape, generator=gen, device=device),
+                                    torch.randn(W.shape, generator=gen, device=device), lr=LR, kappa=KAPPA,
+                                    prior=prior) for _ in range(steps)], chains * steps, device)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--chains", type=int, default=64)
     p.add_argument("--naive-chains", type=int, default=4)
     p.add_argument("--steps", type=int, default=500)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--json", help="also write the results here")
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    device = resolve_device(a.device)
+    a, device = parse(p, threads=1)
     naive = naive_rate(a.naive_chains, a.steps, device)
     batched = batched_rate(a.chains, a.steps, device)
     res = {"device": str(device), "threads": a.threads, "chains": a.chains, "naive_chain_steps_per_s": naive,
            "batched_chain_steps_per_s": batched, "speedup_vs_naive": batched / naive}
-    for k, v in res.items():
-        print(f"{k:>26}: {v:.4g}" if isinstance(v, float) else f"{k:>26}: {v}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=2)
+    report(res, a.json, width=26)
 
 
 if __name__ == "__main__":

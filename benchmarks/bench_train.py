@@ -7,14 +7,12 @@
 Usage: python benchmarks/bench_train.py [--runs N] [--naive-runs N] [--threads T]
 """
 
-import argparse
-import json
 import time
 
 import torch
+from common import parse, parser, report, runs_result, timed
 
 from nnbayes.boolean import boolean_cube, target_function, train_mask
-from nnbayes.device import resolve_device
 from nnbayes.networks import init_params, layer_widths
 from nnbayes.train import train_networks
 
@@ -64,31 +62,17 @@ def naive_rate(n, device) -> float:
 def batched_rate(n, device) -> tuple[float, float]:
     X, y, X_test = data(device)
     gen = torch.Generator(device=device).manual_seed(1)
-    t0 = time.perf_counter()
-    res = train_networks(draw(n, device), X, y, X_test, activation="relu", optimizer="sgd", lr=LR,
-                         batch_size=BATCH, loss="ce", max_epochs=MAX_EPOCHS, gen=gen)
-    return n / (time.perf_counter() - t0), float(res.converged.mean())
+    res, dt = timed(lambda: train_networks(draw(n, device), X, y, X_test, activation="relu", optimizer="sgd", lr=LR,
+                                           batch_size=BATCH, loss="ce", max_epochs=MAX_EPOCHS, gen=gen))
+    return n / dt, float(res.converged.mean())
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--runs", type=int, default=2000)
     p.add_argument("--naive-runs", type=int, default=20)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--json", help="also write the results here")
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    device = resolve_device(a.device)
-    naive = naive_rate(a.naive_runs, device)
-    batched, frac = batched_rate(a.runs, device)
-    res = {"device": str(device), "threads": a.threads, "naive_runs_per_s": naive,
-           "batched_runs_per_s": batched, "batched_converged": frac, "speedup_vs_naive": batched / naive}
-    for k, v in res.items():
-        print(f"{k:>20}: {v:.4g}" if isinstance(v, float) else f"{k:>20}: {v}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=2)
+    a, device = parse(p, threads=2)
+    report(runs_result(a, device, naive_rate, batched_rate), a.json, width=20)
 
 
 if __name__ == "__main__":

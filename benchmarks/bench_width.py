@@ -8,14 +8,12 @@ Both run a fixed number of steps (tol = 0), so the ratio is per unit of work.
 Usage: python benchmarks/bench_width.py [--width N] [--nets B] [--naive-nets B] [--steps S]
 """
 
-import argparse
-import json
 import math
 import time
 
 import torch
+from common import parse, parser, per_second, report, sync
 
-from nnbayes.device import resolve_device
 from nnbayes.width_limit import init_nets, train, xor_data
 
 NET = {"sigma_w": 2**0.5, "sigma_b": 1.0}
@@ -59,8 +57,7 @@ def naive_rate(width, n, steps, device) -> float:
             opt.zero_grad()
             loss.backward()
             opt.step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    sync(device)
     return n * steps / (time.perf_counter() - t0)
 
 
@@ -70,34 +67,22 @@ def batched_rate(width, n, steps, device) -> float:
     lr = torch.full((n,), LR, device=device)
     hidden = torch.full((n,), 1 / width, device=device)
     train(draw(width, n, device), X, y, lr, hidden, **NET, tol=0.0, max_steps=5, check_every=10)  # warm-up
-    t0 = time.perf_counter()
-    train(p, X, y, lr, hidden, **NET, tol=0.0, max_steps=steps, check_every=10)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return n * steps / (time.perf_counter() - t0)
+    return per_second(lambda: train(p, X, y, lr, hidden, **NET, tol=0.0, max_steps=steps, check_every=10), n * steps,
+                      device)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--width", type=int, default=512)
     p.add_argument("--nets", type=int, default=32)
     p.add_argument("--naive-nets", type=int, default=4)
     p.add_argument("--steps", type=int, default=400)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--json", help="also write the results here")
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    device = resolve_device(a.device)
+    a, device = parse(p, threads=1)
     naive = naive_rate(a.width, a.naive_nets, a.steps, device)
     batched = batched_rate(a.width, a.nets, a.steps, device)
     res = {"device": str(device), "threads": a.threads, "width": a.width, "naive_net_steps_per_s": naive,
            "batched_net_steps_per_s": batched, "speedup_vs_naive": batched / naive}
-    for k, v in res.items():
-        print(f"{k:>24}: {v:.4g}" if isinstance(v, float) else f"{k:>24}: {v}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=2)
+    report(res, a.json, width=24)
 
 
 if __name__ == "__main__":

@@ -172,6 +172,6 @@ def test_report_holds_every_figure_and_notebook_with_its_caption(smoke):
         names = z.namelist()
         text = "".join(z.read(n).decode(errors="ignore") for n in names if n.endswith((".html", ".js")))
     for nb in (REPO / "notebooks").glob("*.py"):
-        assert any(n.endswith(f"figures/{nb.stem}.png") for n in names), nb.stem
-        assert any(n.endswith(f"notebooks/{nb.stem}.html") for n in names), nb.stem
+        assert any(n.endswith(f"/{nb.stem}.png") for n in names), nb.stem
+        assert any(n.endswith(f"/{nb.stem}.html") for n in names), nb.stem
     assert "Bayes without a Gaussian process" in text  # fig12's caption, from its notebook
