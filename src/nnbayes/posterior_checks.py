@@ -95,7 +95,8 @@ def _posterior_rows(pmeta: dict, scores: pd.DataFrame, judge_target: bool) -> li
                     int(top["errors"]) == 0 if boolean and judge_target else None))
     trend = band_trend(scores, "log_pb_ep")
     rows.append(row("band trend: Spearman(test errors, mean log P_B(EP))", trend, "",
-                    *judged(len(scores), "< 0 (P_B falls with error)", trend < 0)))
+                    *(judged(len(scores), "< 0 (P_B falls with error)", trend < 0) if judge_target
+                      else (TARGET_NOTE, None))))
     return rows
 
 
