@@ -18,7 +18,7 @@ rule sample_prior_shard:
         "<logs>/sample_prior/{experiment}/{point}/shard-{shard}.log",
     conda:
         "../../envs/pipeline.yaml"
-    threads: 2
+    threads: 1
     resources:
         gpu=GPU_JOBS,
         runtime=lambda wc, attempt: 120 * attempt,
@@ -50,7 +50,7 @@ rule merge_prior:
         "<logs>/merge_prior/{experiment}/{point}.log",
     conda:
         "../../envs/pipeline.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=lambda wc, attempt: 8000 * attempt,
     shell:

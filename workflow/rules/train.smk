@@ -78,7 +78,7 @@ rule train_shard:
         "<logs>/train/{task}/{variant}/shard-{shard}.log",
     conda:
         "../../envs/pipeline.yaml"
-    threads: 2
+    threads: 1
     resources:
         gpu=GPU_JOBS,
         runtime=lambda wc, attempt: 240 * attempt,
@@ -140,7 +140,7 @@ rule abi_shard:
         "<logs>/abi/{task}/shard-{shard}.log",
     conda:
         "../../envs/pipeline.yaml"
-    threads: 2
+    threads: 1
     resources:
         gpu=GPU_JOBS,
         runtime=lambda wc, attempt: 240 * attempt,
@@ -200,7 +200,7 @@ rule posterior:
         "<logs>/posterior/{task}.log",
     conda:
         "../../envs/pipeline.yaml"
-    threads: 2
+    threads: 1
     resources:
         runtime=lambda wc, attempt: 120 * attempt,
         mem_mb=lambda wc, attempt: 8000 * attempt,
@@ -227,7 +227,7 @@ rule prior_ep:
         "<logs>/prior_ep/{experiment}/{point}.log",
     conda:
         "../../envs/pipeline.yaml"
-    threads: 2
+    threads: 1
     params:
         options=json.dumps(config["gp_checks"]["prior_ep"]),
         seed=config["seed"],
@@ -246,7 +246,7 @@ rule kernel_mc:
         "<logs>/kernel_mc.log",
     conda:
         "../../envs/pipeline.yaml"
-    threads: 2
+    threads: 1
     resources:
         gpu=GPU_JOBS,
     params:
