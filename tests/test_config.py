@@ -50,6 +50,8 @@ def test_every_preset_validates(scale):
         ("sgd_bayes.variants.agd.optimizer", "lbfgs",
          "config key 'sgd_bayes.variants.agd.optimizer': 'lbfgs' is not one of ['sgd', 'adam', 'agd']"),
         ("sgd_bayes.tasks.digits.data.test_size", 500, "config key 'sgd_bayes.tasks.digits.data"),
+        ("occam.variant.sampler", "importance",
+         "config key 'occam.variant.sampler': 'importance' is not one of ['shuffle', 'adversarial']"),
     ],
 )
 def test_bad_values_name_the_key(path, value, expected):

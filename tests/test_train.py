@@ -5,7 +5,7 @@ import torch
 from nnbayes.boolean import boolean_cube, target_function, train_mask
 from nnbayes.functions import pack_bits
 from nnbayes.networks import forward, init_params, layer_widths
-from nnbayes.train import train_networks
+from nnbayes.train import MiniBatches, train_networks
 
 CPU = torch.device("cpu")
 CUBE = torch.as_tensor(boolean_cube(7), dtype=torch.float64)
@@ -99,3 +99,44 @@ def test_bad_names_refused():
         train(nets(2), task({"kind": "parity"}), optimizer="lbfgs")
     with pytest.raises(ValueError, match="loss"):
         train(nets(2), task({"kind": "parity"}), loss="hinge")
+    with pytest.raises(ValueError, match="sampler"):
+        train(nets(2), task({"kind": "parity"}), sampler="importance")
+
+
+def test_adversarial_batches_are_distinct_points_drawn_by_softmax_of_recent_losses():
+    gen = torch.Generator().manual_seed(0)
+    batches = MiniBatches("adversarial", n_nets=4, m=12, bs=10, history=3, gen=gen, device=CPU)
+    (idx,) = batches.round(4)
+    assert idx.shape == (4, 10) and all(len(set(row.tolist())) == 10 for row in idx)  # no repeats
+    # one point per batch: its inclusion frequency is softmax(sum of the last three losses)
+    batches = MiniBatches("adversarial", n_nets=2000, m=4, bs=1, history=3, gen=gen, device=CPU)
+    batches.losses[:] = torch.tensor([0.0, 0.5, 1.0, 2.0])[:, None] / 3
+    (idx,) = batches.round(2000)
+    p = torch.softmax(torch.tensor([0.0, 0.5, 1.0, 2.0]), 0)
+    freq = torch.bincount(idx.flatten(), minlength=4) / 2000
+    assert ((freq - p).abs() <= 4 * (p * (1 - p) / 2000).sqrt()).all(), (freq, p)
+
+
+def test_adversarial_history_keeps_each_points_last_three_losses():
+    batches = MiniBatches("adversarial", n_nets=2, m=5, bs=1, history=3, gen=torch.Generator(), device=CPU)
+    idx = torch.tensor([[3], [0]])
+    for loss in (1.0, 2.0, 3.0, 4.0):
+        batches.record(idx, torch.tensor([[loss], [10 * loss]]))
+    sums = batches.losses.sum(2)
+    assert sums[0, 3] == 9.0 and sums[1, 0] == 90.0  # 2 + 3 + 4: the first visit dropped out
+    assert (sums[0, [0, 1, 2, 4]] == 1.5).all()  # unvisited points keep the initial 0.5 each
+
+
+def test_adversarial_sampler_trains_to_zero_training_error_counting_steps():
+    data = task({"kind": "bits", "bits": "0011" * 32})
+    res = train(nets(100), data, optimizer="adam", lr=0.01, batch_size=10, sampler="adversarial",
+                max_epochs=2000)
+    assert res.converged.mean() > 0.95
+    X, y, X_test = data
+    ok = torch.as_tensor(res.converged)
+    fitted = [(W[ok], b[ok]) for W, b in res.params]
+    assert ((forward(fitted, X) > 0) == (y > 0.5)).all()
+    assert (pack_bits(forward(fitted, X_test) > 0) == res.test_ids[res.converged]).all()
+    # rounds are single steps of 10 of the 32 points: more of them than shuffle's epochs
+    shuffled = train(nets(100), data, optimizer="adam", lr=0.01, batch_size=10, max_epochs=2000)
+    assert np.median(res.epochs[res.converged]) > np.median(shuffled.epochs[shuffled.converged])

@@ -104,8 +104,6 @@ def _train(a):
     kw, meta = shard_setup(a)
     task = _load_task(a)
     net, variant = json.loads(a.net), json.loads(a.variant)
-    if variant["batch_size"] == "full":
-        variant["batch_size"] = len(task.y_train)
     df = train_shard(task, net, variant, a.runs, batch_nets=a.batch_nets, max_epochs=a.max_epochs,
                      progress=True, **kw)
     meta.update(net=net, variant=variant, runs=a.runs)

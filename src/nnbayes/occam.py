@@ -20,7 +20,7 @@ from nnbayes.functions import MAX_BITS, unpack_ids
 from nnbayes.networks import forward, init_params, layer_widths
 from nnbayes.occam_targets import complexity_columns, corrupted_task, run_masks
 from nnbayes.tasks import image_task
-from nnbayes.train import train_networks
+from nnbayes.train import train_networks, variant_options
 
 
 def _train(net: dict, variant: dict, X_train, y_train, X_test, *, max_epochs: int, gen, device, dtype):
@@ -28,10 +28,8 @@ def _train(net: dict, variant: dict, X_train, y_train, X_test, *, max_epochs: in
     widths = layer_widths(X_train.shape[-1], net["depth"], net["width"])
     params = init_params(widths, y_train.shape[0], sigma_w=net["sigma_w"], sigma_b=net["sigma_b"],
                          gen=gen, device=device, dtype=dtype)
-    batch_size = y_train.shape[1] if variant["batch_size"] == "full" else variant["batch_size"]
     return train_networks(params, X_train, y_train, X_test, activation=net["activation"],
-                          optimizer=variant["optimizer"], lr=variant["lr"], batch_size=batch_size,
-                          loss=variant["loss"], max_epochs=max_epochs, gen=gen)
+                          max_epochs=max_epochs, gen=gen, **variant_options(variant, y_train.shape[1]))
 
 
 def boolean_runs(

@@ -13,7 +13,8 @@ from nnbayes.posterior_checks import LOG10, abi_joined, correlation, joined, sta
 
 def _variant_label(meta: dict) -> str:
     v = meta["variant"]
-    return f"{v['optimizer'].upper()}, batch {v['batch_size']}, lr {v['lr']:g}, {v['loss'].upper()}"
+    sampler = " (advSGD)" if v.get("sampler") == "adversarial" else ""
+    return f"{v['optimizer'].upper()}{sampler}, batch {v['batch_size']}, lr {v['lr']:g}, {v['loss'].upper()}"
 
 
 def _task_title(meta: dict) -> str:

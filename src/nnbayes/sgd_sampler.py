@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from nnbayes.networks import init_params, layer_widths
 from nnbayes.tasks import Task
-from nnbayes.train import train_networks
+from nnbayes.train import train_networks, variant_options
 
 
 def train_shard(
@@ -31,7 +31,7 @@ def train_shard(
     """Rows (id_hi, id_lo, converged, epochs) of `runs` training runs, in run order.
 
     net: depth, width, activation, sigma_w, sigma_b (the init prior, as for the sampler);
-    variant: optimizer, batch_size, lr, loss. `gen` draws inits and mini-batch orders.
+    variant: optimizer, batch_size, lr, loss[, sampler]. `gen` draws inits and mini-batch orders.
     """
     as_t = lambda a: torch.as_tensor(a, device=device, dtype=dtype)  # noqa: E731
     X_train, y_train, X_test = as_t(task.X_train), as_t(task.y_train), as_t(task.X_test)
@@ -43,9 +43,7 @@ def train_shard(
             params = init_params(widths, b, sigma_w=net["sigma_w"], sigma_b=net["sigma_b"],
                                  gen=gen, device=device, dtype=dtype)
             res = train_networks(params, X_train, y_train, X_test, activation=net["activation"],
-                                 optimizer=variant["optimizer"], lr=variant["lr"],
-                                 batch_size=variant["batch_size"], loss=variant["loss"],
-                                 max_epochs=max_epochs, gen=gen)
+                                 max_epochs=max_epochs, gen=gen, **variant_options(variant, len(y_train)))
             frames.append(pd.DataFrame({"id_hi": res.test_ids[:, 0], "id_lo": res.test_ids[:, 1],
                                         "converged": res.converged, "epochs": res.epochs}))
             bar.update(b)
