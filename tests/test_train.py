@@ -50,6 +50,15 @@ def looped(params, data, k, epochs, seed, optimizer, lr, bs=8):
     return [p.detach() for p in net.parameters()]
 
 
+def assert_fit_and_recorded(res, data):
+    """Converged nets classify S correctly and their recorded ids are their functions on E."""
+    X, y, X_test = data
+    ok = torch.as_tensor(res.converged)
+    fitted = [(W[ok], b[ok]) for W, b in res.params]
+    assert ((forward(fitted, X) > 0) == (y > 0.5)).all()
+    assert (pack_bits(forward(fitted, X_test) > 0) == res.test_ids[res.converged]).all()
+
+
 @pytest.mark.parametrize("optimizer, lr", [("sgd", 0.05), ("adam", 0.01)])
 def test_batched_training_equals_one_net_at_a_time(optimizer, lr):
     data = task({"kind": "random", "seed": 3})
@@ -67,11 +76,7 @@ def test_converged_nets_fit_S_and_record_their_function_on_E():
     data = task({"kind": "bits", "bits": "0011" * 32})
     res = train(nets(100), data)
     assert res.converged.mean() > 0.95
-    X, y, X_test = data
-    ok = torch.as_tensor(res.converged)
-    fitted = [(W[ok], b[ok]) for W, b in res.params]
-    assert ((forward(fitted, X) > 0) == (y > 0.5)).all()
-    assert (pack_bits(forward(fitted, X_test) > 0) == res.test_ids[res.converged]).all()
+    assert_fit_and_recorded(res, data)
     assert (res.epochs[res.converged] >= 1).all()
 
 
@@ -132,11 +137,7 @@ def test_adversarial_sampler_trains_to_zero_training_error_counting_steps():
     res = train(nets(100), data, optimizer="adam", lr=0.01, batch_size=10, sampler="adversarial",
                 max_epochs=2000)
     assert res.converged.mean() > 0.95
-    X, y, X_test = data
-    ok = torch.as_tensor(res.converged)
-    fitted = [(W[ok], b[ok]) for W, b in res.params]
-    assert ((forward(fitted, X) > 0) == (y > 0.5)).all()
-    assert (pack_bits(forward(fitted, X_test) > 0) == res.test_ids[res.converged]).all()
+    assert_fit_and_recorded(res, data)
     # rounds are single steps of 10 of the 32 points: more of them than shuffle's epochs
     shuffled = train(nets(100), data, optimizer="adam", lr=0.01, batch_size=10, max_epochs=2000)
     assert np.median(res.epochs[res.converged]) > np.median(shuffled.epochs[shuffled.converged])
