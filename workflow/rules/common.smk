@@ -15,9 +15,9 @@ SAMPLE_SETS = {
 }
 
 GPU_JOBS = 1 if config["device"] == "cuda" else 0
-# Every rule asks for one thread: shards are independent, and two one-thread jobs side by
-# side finish 1.3-1.4x sooner than two two-thread jobs in turn (measured on 2 cores: a prior
-# shard 13.3 s at 1 thread, 9.5 s at 2). A cluster sets threads per rule in its profile.
+# One thread per job everywhere. Shards are independent, and two one-thread jobs side by side
+# finish 1.3-1.4x sooner than two two-thread jobs in turn (measured on 2 cores, a prior shard
+# takes 13.3 s at 1 thread and 9.5 s at 2). A cluster profile sets threads itself (set-threads).
 
 
 def src(*modules):
