@@ -23,12 +23,7 @@ F64 = torch.float64
 Z = float(-scipy.stats.norm.ppf(TEST_FAILURE_RATE / 2 / 20))
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _cube(d: int) -> np.ndarray:

@@ -13,13 +13,7 @@ from nnbayes.sgld import Prior, forward, gradients, init_chains, run_sgld, split
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one thread is fastest, and spares the CPU other sessions share."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 Z = float(-scipy.stats.norm.ppf(TEST_FAILURE_RATE / 2 / 12))  # two-sided, <= 12 z-scores per test
 

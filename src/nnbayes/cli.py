@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nnbayes.cli_flags import DEVICE, SEEDED, THREADS, shard
+
 
 def _data(a):
     from nnbayes.boolean import bits_to_str, boolean_cube, target_function, train_mask
@@ -261,19 +263,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.set_defaults(func=_images)
 
-    s = sub.add_parser("sample-prior", help="one shard of prior samples, counted")
+    s = sub.add_parser("sample-prior", parents=[shard("sample-set name (enters the seed)"), SEEDED, THREADS, DEVICE],
+                       help="one shard of prior samples, counted")
     s.add_argument("--cube", required=True)
     s.add_argument("--spec", required=True, help="JSON sampler spec")
     s.add_argument("--record", required=True)
     s.add_argument("--samples", type=int, required=True)
-    s.add_argument("--name", required=True, help="sample-set name (enters the seed)")
-    s.add_argument("--shard", type=int, required=True)
-    s.add_argument("--seed", type=int, required=True)
     s.add_argument("--batch", type=int, default=256)
-    s.add_argument("--device", default="auto")
-    s.add_argument("--dtype", default="float32")
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.set_defaults(func=_sample_prior)
 
     s = sub.add_parser("merge-prior", help="sum shard counts, annotate t, entropy, C_LZ")
@@ -287,19 +283,13 @@ def parser() -> argparse.ArgumentParser:
     task_args.add_argument("--targets", help="named targets table (boolean tasks)")
     task_args.add_argument("--images", help="images .npz (image tasks)")
 
-    s = sub.add_parser("train", parents=[task_args], help="one shard of training runs: P_opt(f|S)")
+    s = sub.add_parser("train", parents=[task_args, shard("task/variant (enters the seed)"), SEEDED, THREADS, DEVICE],
+                       help="one shard of training runs: P_opt(f|S)")
     s.add_argument("--net", required=True, help="JSON architecture")
     s.add_argument("--variant", required=True, help="JSON optimiser setting")
     s.add_argument("--runs", type=int, required=True)
-    s.add_argument("--name", required=True, help="task/variant (enters the seed)")
-    s.add_argument("--shard", type=int, required=True)
-    s.add_argument("--seed", type=int, required=True)
     s.add_argument("--batch-nets", type=int, default=1000)
     s.add_argument("--max-epochs", type=int, required=True)
-    s.add_argument("--device", default="auto")
-    s.add_argument("--dtype", default="float32")
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.set_defaults(func=_train)
 
     s = sub.add_parser("merge-train", parents=[task_args], help="count the functions runs found on E")
@@ -307,17 +297,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("shards", nargs="+")
     s.set_defaults(func=_merge_train)
 
-    s = sub.add_parser("abi", parents=[task_args], help="one shard of P_B by rejection from the prior")
+    s = sub.add_parser("abi", parents=[task_args, shard("task/abi (enters the seed)"), SEEDED, THREADS, DEVICE],
+                       help="one shard of P_B by rejection from the prior")
     s.add_argument("--net", required=True, help="JSON architecture (binary inputs)")
     s.add_argument("--samples", type=int, required=True)
-    s.add_argument("--name", required=True, help="task/abi (enters the seed)")
-    s.add_argument("--shard", type=int, required=True)
-    s.add_argument("--seed", type=int, required=True)
     s.add_argument("--batch", type=int, default=16384)
-    s.add_argument("--device", default="auto")
-    s.add_argument("--dtype", default="float32")
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.set_defaults(func=_abi)
 
     s = sub.add_parser("merge-abi", parents=[task_args], help="P(S) and the counts of accepted functions on E")
@@ -325,33 +309,24 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("shards", nargs="+")
     s.set_defaults(func=_merge_abi)
 
-    s = sub.add_parser("posterior", parents=[task_args], help="P_B(f|S) of the found functions (NNGP)")
+    s = sub.add_parser("posterior", parents=[task_args, SEEDED, THREADS], help="P_B(f|S) of the found functions (NNGP)")
     s.add_argument("--net", required=True, help="JSON architecture")
     s.add_argument("--options", required=True, help="JSON sgd_bayes.posterior settings")
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.add_argument("--errors-out", required=True, help="the GP's predicted test-error distribution")
     s.add_argument("train_tables", nargs="+")
     s.set_defaults(func=_posterior)
 
-    s = sub.add_parser("prior-ep", help="sampled P(f) of the top functions vs the GP's (EP, exact)")
+    s = sub.add_parser("prior-ep", parents=[SEEDED, THREADS],
+                       help="sampled P(f) of the top functions vs the GP's (EP, exact)")
     s.add_argument("--cube", required=True)
     s.add_argument("--table", required=True, help="merged prior sample table (functions)")
     s.add_argument("--options", required=True, help="JSON gp_checks.prior_ep")
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.set_defaults(func=_prior_ep)
 
-    s = sub.add_parser("kernel-mc", help="NNGP kernel vs the covariance of wide random nets")
+    s = sub.add_parser("kernel-mc", parents=[SEEDED, THREADS, DEVICE],
+                       help="NNGP kernel vs the covariance of wide random nets")
     s.add_argument("--cube", required=True)
     s.add_argument("--options", required=True, help="JSON gp_checks.kernel")
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--device", default="auto")
-    s.add_argument("--dtype", default="float32")
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.set_defaults(func=_kernel_mc)
 
     s = sub.add_parser("checks", help="the numbers a figure is judged by")

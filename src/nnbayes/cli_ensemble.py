@@ -4,6 +4,8 @@ wide nets fitted to 4 points at one width, and their kernel limits. Added to `nn
 
 import json
 
+from nnbayes.cli_flags import DEVICE, SEEDED, THREADS
+
 
 def _ratio(a):
     import torch
@@ -50,23 +52,15 @@ def _width_limit(a):
 
 
 def add_commands(sub) -> None:
-    s = sub.add_parser("ensemble-ratio", help="min-L2 toy model: perfect vs random contribution ratio")
+    s = sub.add_parser("ensemble-ratio", parents=[SEEDED, THREADS, DEVICE],
+                       help="min-L2 toy model: perfect vs random contribution ratio")
     s.add_argument("--spec", required=True, help='JSON {"draws", "batch", "grids": [...]} (ensemble.ratio)')
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--device", default="auto")
-    s.add_argument("--dtype", default="float32")
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.set_defaults(func=_ratio)
 
-    s = sub.add_parser("width-train", help="nets of one width fitted to 4 points in 2-D, all seeds at once")
+    s = sub.add_parser("width-train", parents=[SEEDED, THREADS, DEVICE],
+                       help="nets of one width fitted to 4 points in 2-D, all seeds at once")
     s.add_argument("--spec", required=True, help="JSON ensemble.width")
     s.add_argument("--width", type=int, required=True)
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--device", default="auto")
-    s.add_argument("--dtype", default="float32")
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.set_defaults(func=_width_train)
 
     s = sub.add_parser("width-limit", help="NTK and NNGP interpolants of the 4 points on the grid")

@@ -2,6 +2,8 @@
 
 import json
 
+from nnbayes.cli_flags import DEVICE, SEEDED, THREADS
+
 
 def _meanfield_point(a):
     import torch
@@ -27,7 +29,8 @@ def _meanfield_point(a):
 
 
 def add_commands(sub) -> None:
-    s = sub.add_parser("meanfield-point", help="KRR, MF, MF-ARD and SGLD at one (task, P, kappa)")
+    s = sub.add_parser("meanfield-point", parents=[SEEDED, THREADS, DEVICE],
+                       help="KRR, MF, MF-ARD and SGLD at one (task, P, kappa)")
     s.add_argument("--target", required=True, help='JSON {"kind": parity|single_index, "d", "k", ...}')
     s.add_argument("--net", required=True, help='JSON {"width", "sigma_a", "sigma_w", "gamma"}')
     s.add_argument("--settings", required=True, help="JSON {sgld, mf, ard (with alpha0), limit}")
@@ -39,9 +42,4 @@ def add_commands(sub) -> None:
     s.add_argument("--curve", required=True, help='JSON {"kappa", "P"}: the slices plotted (metadata only)')
     s.add_argument("--step-factor", type=float, default=1.0, help="SGLD step x f, steps / f")
     s.add_argument("--name", required=True, help="task name (keys the data stream)")
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--device", default="auto")
-    s.add_argument("--dtype", default="float32")
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.set_defaults(func=_meanfield_point)

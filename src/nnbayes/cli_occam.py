@@ -9,6 +9,8 @@ import zlib
 
 import numpy as np
 
+from nnbayes.cli_flags import DEVICE, SEEDED, THREADS, group, shard
+
 
 def _targets(a) -> dict[str, np.ndarray]:
     """The named targets a job asks for (--names), rebuilt from the targets spec (cheap, exact)."""
@@ -167,32 +169,20 @@ def _occam_corruption_bound(a):
 
 def add_commands(sub) -> None:
     """The occam-* subcommands (heavy imports stay inside the handlers)."""
-    import argparse
-
-    def parent(*flags) -> argparse.ArgumentParser:
-        p = argparse.ArgumentParser(add_help=False)
-        for name, kw in flags:
-            p.add_argument(name, **kw)
-        return p
-
-    boolean = parent(("--n", {"type": int, "required": True, "help": "inputs {0,1}^n"}),
-                     ("--targets", {"required": True, "help": "JSON occam.targets spec"}),
-                     ("--names", {"required": True, "help": "JSON target names (occam-train: {name: runs})"}))
-    seeded = parent(("--seed", {"type": int, "required": True}), ("--out", {"required": True}))
-    threads = parent(("--threads", {"type": int, "default": 1}))
-    device = parent(("--device", {"default": "auto"}), ("--dtype", {"default": "float32"}))
-    training = parent(("--net", {"required": True, "help": "JSON architecture"}),
-                      ("--variant", {"required": True, "help": "JSON optimiser setting"}),
-                      ("--name", {"required": True, "help": "job name (enters the shard seed)"}),
-                      ("--shard", {"type": int, "required": True}),
-                      ("--batch-nets", {"type": int, "default": 2000}),
-                      ("--max-epochs", {"type": int, "required": True}))
-    run_range = parent(("--first-run", {"type": int, "required": True, "help": "index of the shard's first run"}),
-                       ("--runs", {"type": int, "required": True}))
-    images = parent(("--images", {"required": True, "help": "images .npz (X, y)"}),
-                    ("--spec", {"required": True, "help": "JSON occam.corruption data spec"}))
-    bound = parent(("--net", {"required": True, "help": "JSON architecture (its NNGP is the prior)"}),
-                   ("--options", {"required": True, "help": "JSON occam.bound"}))
+    boolean = group(("--n", {"type": int, "required": True, "help": "inputs {0,1}^n"}),
+                    ("--targets", {"required": True, "help": "JSON occam.targets spec"}),
+                    ("--names", {"required": True, "help": "JSON target names (occam-train: {name: runs})"}))
+    training = group(("--net", {"required": True, "help": "JSON architecture"}),
+                     ("--variant", {"required": True, "help": "JSON optimiser setting"}),
+                     ("--batch-nets", {"type": int, "default": 2000}),
+                     ("--max-epochs", {"type": int, "required": True}))
+    job = shard("job name (enters the shard seed)")
+    run_range = group(("--first-run", {"type": int, "required": True, "help": "index of the shard's first run"}),
+                      ("--runs", {"type": int, "required": True}))
+    images = group(("--images", {"required": True, "help": "images .npz (X, y)"}),
+                   ("--spec", {"required": True, "help": "JSON occam.corruption data spec"}))
+    bound = group(("--net", {"required": True, "help": "JSON architecture (its NNGP is the prior)"}),
+                  ("--options", {"required": True, "help": "JSON occam.bound"}))
 
     s = sub.add_parser("occam-targets", help="targets of graded complexity with their C_LZ")
     s.add_argument("--n", type=int, required=True)
@@ -201,20 +191,20 @@ def add_commands(sub) -> None:
     s.add_argument("--out", required=True)
     s.set_defaults(func=_occam_targets)
 
-    s = sub.add_parser("occam-train", parents=[boolean, training, seeded, threads, device],
+    s = sub.add_parser("occam-train", parents=[boolean, training, job, SEEDED, THREADS, DEVICE],
                        help="one shard of training runs on targets of graded complexity")
     s.add_argument("--shards", type=int, required=True, help="shards the runs are split over")
     s.add_argument("--m", type=int, required=True)
     s.add_argument("--net-name", required=True)
     s.set_defaults(func=_occam_train)
 
-    s = sub.add_parser("occam-bound", parents=[boolean, bound, seeded, threads],
+    s = sub.add_parser("occam-bound", parents=[boolean, bound, SEEDED, THREADS],
                        help="PAC-Bayes bound from log P(S) of the runs' training sets")
     s.add_argument("--net-name", required=True)
     s.add_argument("--m", type=int, required=True)
     s.set_defaults(func=_occam_bound)
 
-    s = sub.add_parser("occam-spectrum", parents=[boolean, seeded],
+    s = sub.add_parser("occam-spectrum", parents=[boolean, SEEDED],
                        help="error spectrum: the best accuracies per C_LZ around one target")
     s.add_argument("--options", required=True, help="JSON occam.spectrum")
     s.set_defaults(func=_occam_spectrum)
@@ -224,16 +214,16 @@ def add_commands(sub) -> None:
     s.add_argument("--out", required=True)
     s.set_defaults(func=_occam_prior_k)
 
-    s = sub.add_parser("occam-random-labels", parents=[boolean, seeded],
+    s = sub.add_parser("occam-random-labels", parents=[boolean, SEEDED],
                        help="the unbiased learner's functions: the target on S, a coin on E")
     s.add_argument("--m", type=int, required=True)
     s.add_argument("--draws", type=int, required=True)
     s.set_defaults(func=_occam_random_labels)
 
-    s = sub.add_parser("occam-corruption-train", parents=[images, training, run_range, seeded, threads, device],
+    s = sub.add_parser("occam-corruption-train", parents=[images, training, job, run_range, SEEDED, THREADS, DEVICE],
                        help="one shard of training runs on labels corrupted at every level")
     s.set_defaults(func=_occam_corruption_train)
 
-    s = sub.add_parser("occam-corruption-bound", parents=[images, bound, seeded, threads],
+    s = sub.add_parser("occam-corruption-bound", parents=[images, bound, SEEDED, THREADS],
                        help="PAC-Bayes bound from log P(S) at every corruption level")
     s.set_defaults(func=_occam_corruption_bound)

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nnbayes.cli_flags import DEVICE, SEEDED, THREADS
+
 
 def _cube(path: str) -> np.ndarray:
     from nnbayes.io import read_table
@@ -141,35 +143,28 @@ KINDS = ("tpp", "kernel", "layered", "fcn")
 
 
 def add_commands(sub) -> None:
-    s = sub.add_parser("qnn-mapping", help="QNN output vs its perceptron; Haar/GUE second moments")
+    s = sub.add_parser("qnn-mapping", parents=[SEEDED, THREADS],
+                       help="QNN output vs its perceptron; Haar/GUE second moments")
     s.add_argument("--cube", required=True)
     s.add_argument("--embeddings", required=True, help="JSON {name: embedding spec}")
     s.add_argument("--options", required=True, help="JSON qnn.mapping (+ layers, qubit)")
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.add_argument("--moments-out", required=True)
     s.set_defaults(func=_mapping)
 
-    s = sub.add_parser("qnn-expressivity", help="exact LP counts of expressible Boolean functions")
+    s = sub.add_parser("qnn-expressivity", parents=[SEEDED, THREADS],
+                       help="exact LP counts of expressible Boolean functions")
     s.add_argument("--embeddings", required=True)
     s.add_argument("--options", required=True, help="JSON qnn.expressivity (+ layered_embedding)")
     s.add_argument("--kernel", required=True, help="JSON qnn.kernel")
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.set_defaults(func=_expressivity)
 
-    s = sub.add_parser("qnn-prior", help="one shard of every QNN prior sample set, counted")
+    s = sub.add_parser("qnn-prior", parents=[THREADS, DEVICE], help="one shard of every QNN prior sample set, counted")
     s.add_argument("--cube", required=True)
     s.add_argument("--sets", required=True, help="JSON {set name: spec with samples}")
     s.add_argument("--shard", type=int, required=True)
     s.add_argument("--shards", type=int, required=True)
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--batch", type=int, default=1000)
-    s.add_argument("--device", default="auto")
-    s.add_argument("--dtype", default="float32")
-    s.add_argument("--threads", type=int, default=1)
     s.add_argument("--out", nargs="+", required=True, help="one shard file per set, in --sets order")
     s.set_defaults(func=_prior)
 
@@ -185,7 +180,7 @@ def add_commands(sub) -> None:
     s.add_argument("--out", required=True)
     s.set_defaults(func=_targets)
 
-    s = sub.add_parser("qnn-learn", help="generalisation of one learner family on the targets")
+    s = sub.add_parser("qnn-learn", parents=[SEEDED, THREADS], help="generalisation of one learner family on the targets")
     s.add_argument("--kind", required=True, choices=KINDS)
     s.add_argument("--cube", required=True)
     s.add_argument("--targets", required=True, help="qnn-targets table")
@@ -193,7 +188,4 @@ def add_commands(sub) -> None:
     s.add_argument("--options", required=True, help="JSON qnn.learning")
     s.add_argument("--kernel", required=True, help="JSON qnn.kernel")
     s.add_argument("--layered", required=True, help="JSON qnn.layered")
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--out", required=True)
     s.set_defaults(func=_learn)
