@@ -263,7 +263,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.set_defaults(func=_images)
 
-    s = sub.add_parser("sample-prior", parents=[shard("sample-set name (enters the seed)"), SEEDED, THREADS, DEVICE],
+    s = sub.add_parser("sample-prior",
+                       parents=[shard("sample-set name (enters the seed)"), SEEDED, THREADS, DEVICE],
                        help="one shard of prior samples, counted")
     s.add_argument("--cube", required=True)
     s.add_argument("--spec", required=True, help="JSON sampler spec")
@@ -283,7 +284,8 @@ def parser() -> argparse.ArgumentParser:
     task_args.add_argument("--targets", help="named targets table (boolean tasks)")
     task_args.add_argument("--images", help="images .npz (image tasks)")
 
-    s = sub.add_parser("train", parents=[task_args, shard("task/variant (enters the seed)"), SEEDED, THREADS, DEVICE],
+    s = sub.add_parser("train",
+                       parents=[task_args, shard("task/variant (enters the seed)"), SEEDED, THREADS, DEVICE],
                        help="one shard of training runs: P_opt(f|S)")
     s.add_argument("--net", required=True, help="JSON architecture")
     s.add_argument("--variant", required=True, help="JSON optimiser setting")
@@ -297,7 +299,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("shards", nargs="+")
     s.set_defaults(func=_merge_train)
 
-    s = sub.add_parser("abi", parents=[task_args, shard("task/abi (enters the seed)"), SEEDED, THREADS, DEVICE],
+    s = sub.add_parser("abi",
+                       parents=[task_args, shard("task/abi (enters the seed)"), SEEDED, THREADS, DEVICE],
                        help="one shard of P_B by rejection from the prior")
     s.add_argument("--net", required=True, help="JSON architecture (binary inputs)")
     s.add_argument("--samples", type=int, required=True)
@@ -309,7 +312,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("shards", nargs="+")
     s.set_defaults(func=_merge_abi)
 
-    s = sub.add_parser("posterior", parents=[task_args, SEEDED, THREADS], help="P_B(f|S) of the found functions (NNGP)")
+    s = sub.add_parser("posterior", parents=[task_args, SEEDED, THREADS],
+                       help="P_B(f|S) of the found functions (NNGP)")
     s.add_argument("--net", required=True, help="JSON architecture")
     s.add_argument("--options", required=True, help="JSON sgd_bayes.posterior settings")
     s.add_argument("--errors-out", required=True, help="the GP's predicted test-error distribution")

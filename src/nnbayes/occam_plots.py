@@ -88,10 +88,10 @@ def _panel(sub, runs: pd.DataFrame, rand: pd.DataFrame, clz: str, target_clz: fl
                for (sw, d), c in zip(runs.groupby("sigma_w"), colours)]
     kbins = np.arange(0, 168, 3.5) - 1.75
     ebins = (np.arange(n_test + 2) - 0.5) / n_test
-    for label, d, c in groups:
+    for i, (label, d, c) in enumerate(groups):
         ax.scatter(d[clz], d["error"], s=6, alpha=0.35, color=c, label=label, edgecolor="none")
         mode = d.groupby([clz, "error"]).size().idxmax()
-        ax.plot(*mode, "kx", ms=6)
+        ax.plot(*mode, "kx", ms=6, label=None if i else "most frequent ($C_{LZ}$, error) of each")
         top.hist(d[clz], bins=kbins, color=c, alpha=0.5, density=True)
         right.hist(d["error"], bins=ebins, color=c, alpha=0.5, density=True, orientation="horizontal")
     ax.axvline(target_clz, color="k", ls="--", lw=0.8)

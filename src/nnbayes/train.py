@@ -6,10 +6,11 @@ and a net stops at the end of the first round after which it classifies all of S
 and the recorded function). Two mini-batch samplers: `shuffle` (a round is an epoch, each
 net with its own order) and `adversarial` (the authors' advSGD, arXiv 1805.08522: a round
 is one step on a batch drawn without replacement with probabilities softmax(sum of each
-point's last `history` losses), so points the net keeps getting wrong come back sooner). Finished nets are compacted out
-of the batch; nets still training after `max_epochs` are reported as not converged, never
-dropped. Optimisers act per net: SGD (with optional momentum), Adam, and AGD (Bernstein,
-Mingard et al., arXiv 2304.05187) with biases grouped per layer as in `agd_prime`.
+point's last `history` losses), so points the net keeps getting wrong come back sooner).
+Finished nets are compacted out of the batch; nets still training after `max_epochs` are
+reported as not converged, never dropped. Optimisers act per net: SGD (with optional
+momentum), Adam, and AGD (Bernstein, Mingard et al., arXiv 2304.05187) with biases grouped
+per layer as in `agd_prime`.
 """
 
 from dataclasses import dataclass
