@@ -32,7 +32,7 @@ wildcard_constraints:
 
 include: "workflow/rules/data.smk"
 include: "workflow/rules/prior.smk"
-include: "workflow/rules/train.smk"
+include: "workflow/rules/sgd_bayes.smk"
 include: "workflow/rules/ensemble.smk"
 include: "workflow/rules/occam.smk"
 include: "workflow/rules/qnn.smk"

@@ -1,6 +1,6 @@
 """GP orthant probabilities on |S u E| = 128: time per function as ratios measured in one run.
 
-  EP batched : nnbayes.gp_prob.log_prob_labels_batch, method "ep" (parallel updates, all label
+  EP batched : nnbayes.gp.prob.log_prob_labels_batch, method "ep" (parallel updates, all label
                vectors in one batched Cholesky per sweep), on the 7-40-40-1 relu NNGP
                (sigma_w = sigma_b = 1) over the whole cube, random + the two constant labellings
   EP looped  : log_prob_labels, one label vector at a time, in a Python loop (a subset)
@@ -15,9 +15,9 @@ Usage: python benchmarks/bench_ep.py [--functions N] [--looped N] [--tilting N] 
 import numpy as np
 from common import parse, parser, sync, timed, write_json
 
-from nnbayes.boolean import boolean_cube
-from nnbayes.gp_prob import log_prob_labels, log_prob_labels_batch
-from nnbayes.nngp import nngp_kernel
+from nnbayes.core.boolean import boolean_cube
+from nnbayes.gp.prob import log_prob_labels, log_prob_labels_batch
+from nnbayes.gp.nngp import nngp_kernel
 
 
 def labellings(n_random: int, seed: int = 0) -> np.ndarray:

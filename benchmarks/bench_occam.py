@@ -1,6 +1,6 @@
 """Occam runs throughput (runs/s to 100% training accuracy) as a ratio measured in one run.
 
-  batched : nnbayes.occam.boolean_runs: every (target, run) pair, each with its own training set,
+  batched : nnbayes.occam.training.boolean_runs: every (target, run) pair, each with its own training set,
             in one batch (per-net data in train.train_networks)
   naive   : the same trainer called once per run (one net, shared data) - what training one
             (target, S) at a time costs
@@ -17,11 +17,11 @@ import numpy as np
 import torch
 from common import parse, parser, report, runs_result, timed
 
-from nnbayes.boolean import boolean_cube
-from nnbayes.networks import init_params, layer_widths
-from nnbayes.occam import boolean_runs
-from nnbayes.occam_targets import graded_targets, run_masks
-from nnbayes.train import train_networks
+from nnbayes.core.boolean import boolean_cube
+from nnbayes.core.networks import init_params, layer_widths
+from nnbayes.occam.training import boolean_runs
+from nnbayes.occam.targets import graded_targets, run_masks
+from nnbayes.core.train import train_networks
 
 NET = {"depth": 10, "width": 40, "activation": "tanh", "sigma_w": 1.0, "sigma_b": 0.1}
 ADAM = {"optimizer": "adam", "batch_size": 16, "lr": 0.001, "loss": "ce"}

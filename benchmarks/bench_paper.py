@@ -19,16 +19,16 @@ import torch
 import yaml
 from common import gemm_gflops, parse, parser, rate, timed, write_json
 
-from nnbayes.abi import abi_shard
-from nnbayes.boolean import boolean_cube, target_function
-from nnbayes.gp_prob import log_posterior_batch
-from nnbayes.images import load_images
-from nnbayes.networks import layer_widths
-from nnbayes.posterior import task_kernel
-from nnbayes.prior import sample_shard
-from nnbayes.sgd_sampler import train_shard
-from nnbayes.tasks import load_task
-from nnbayes.workflow_config import expand_grids, resolve
+from nnbayes.sgd_bayes.abi import abi_shard
+from nnbayes.core.boolean import boolean_cube, target_function
+from nnbayes.gp.prob import log_posterior_batch
+from nnbayes.data.images import load_images
+from nnbayes.core.networks import layer_widths
+from nnbayes.sgd_bayes.posterior import task_kernel
+from nnbayes.prior.sampler import sample_shard
+from nnbayes.core.runs import train_shard
+from nnbayes.core.tasks import load_task
+from nnbayes.workflow.config import expand_grids, resolve
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,6 +1,6 @@
 """Prior-sampling throughput as ratios measured in one run (arXiv 1805.08522's 7-40-40-1 net).
 
-  batched  : nnbayes.prior.sample_shard (draw, forward, sign, pack to ids, count)
+  batched  : nnbayes.prior.sampler.sample_shard (draw, forward, sign, pack to ids, count)
   naive    : one torch.nn.Sequential built and run per sample, the papers' style
   GEMM     : this machine's fp32 matmul rate, the roofline for dense work
 
@@ -14,10 +14,10 @@ import numpy as np
 import torch
 from common import gemm_gflops, parse, parser, per_second, report, sync
 
-from nnbayes.boolean import boolean_cube
-from nnbayes.functions import count_ids, pack_bits
-from nnbayes.networks import layer_widths
-from nnbayes.prior import sample_shard
+from nnbayes.core.boolean import boolean_cube
+from nnbayes.core.functions import count_ids, pack_bits
+from nnbayes.core.networks import layer_widths
+from nnbayes.prior.sampler import sample_shard
 
 SPEC = {"kind": "fcn", "depth": 2, "width": 40, "activation": "relu", "sigma_w": 1.0,
         "sigma_b": 0.0, "inputs": "binary"}

@@ -1,6 +1,6 @@
 """QNN simulator throughput (circuits x inputs per second) as ratios measured in one run.
 
-  batched : nnbayes.quantum / nnbayes.qnn_models, all circuits as one tensor
+  batched : nnbayes.qnn.quantum / nnbayes.qnn.models, all circuits as one tensor
             - circuit: the hardware-efficient ansatz, one dense layer matrix per circuit per layer
             - haar: the projector sampler (no unitary, no QR)
   naive   : one circuit at a time, gate by gate (circuit), or one QR-Haar U at a time with
@@ -15,10 +15,10 @@ import time
 import torch
 from common import parse, parser, per_second, report, sync
 
-from nnbayes.boolean import boolean_cube
-from nnbayes.qnn_embeddings import embed
-from nnbayes.qnn_models import circuit_outputs, haar_outputs
-from nnbayes.quantum import (apply_1q, haar_unitary, ladder_permutation, ry, rz, z_expectation,
+from nnbayes.core.boolean import boolean_cube
+from nnbayes.qnn.embeddings import embed
+from nnbayes.qnn.models import circuit_outputs, haar_outputs
+from nnbayes.qnn.quantum import (apply_1q, haar_unitary, ladder_permutation, ry, rz, z_expectation,
                              z_observable)
 
 LAYERS = 2

@@ -1,6 +1,6 @@
 """SGLD throughput (chain-steps/s) as a ratio measured in one run.
 
-  batched : nnbayes.sgld.step, all chains as 3-D tensors a [C, N], W [C, N, d], hand-written
+  batched : nnbayes.meanfield.sgld.step, all chains as 3-D tensors a [C, N], W [C, N, d], hand-written
             gradients (the default-scale setting: parity d = 10, N = 64, P = 128)
   naive   : one two-layer nn.Module per chain, autograd for grad U, the same Langevin update,
             chains advanced one after another
@@ -14,8 +14,8 @@ import time
 import torch
 from common import parse, parser, per_second, report
 
-from nnbayes.sgld import Prior, init_chains, step
-from nnbayes.sparse_tasks import make_task
+from nnbayes.meanfield.sgld import Prior, init_chains, step
+from nnbayes.meanfield.sparse_tasks import make_task
 
 D, K, WIDTH, P, KAPPA = 10, 2, 64, 128, 0.05
 LR = 0.4 / P

@@ -1,6 +1,6 @@
 """Training throughput (runs/s to 100% training accuracy) as a ratio measured in one run.
 
-  batched : nnbayes.train.train_networks, all nets as 3-D tensors (arXiv 2006.15191 setup:
+  batched : nnbayes.core.train.train_networks, all nets as 3-D tensors (arXiv 2006.15191 setup:
             7-40-40-1 ReLU, sigma_w = sigma_b = 1, m = 32, SGD lr 0.01 batch 8, CE)
   naive   : one nn.Module + torch.optim.SGD per run, trained to 100% training accuracy
 
@@ -12,9 +12,9 @@ import time
 import torch
 from common import parse, parser, report, runs_result, timed
 
-from nnbayes.boolean import boolean_cube, target_function, train_mask
-from nnbayes.networks import init_params, layer_widths
-from nnbayes.train import train_networks
+from nnbayes.core.boolean import boolean_cube, target_function, train_mask
+from nnbayes.core.networks import init_params, layer_widths
+from nnbayes.core.train import train_networks
 
 TARGET = {"kind": "bits", "bits": "00001111" * 16}  # the note's best smoke target (C_LZ 31.5)
 LR, BATCH, MAX_EPOCHS = 0.01, 8, 2000

@@ -1,6 +1,6 @@
 """Width-experiment training throughput (net-steps/s) as a ratio measured in one run.
 
-  batched : nnbayes.width_limit.train, every net of one width as 3-D tensors with hand-written
+  batched : nnbayes.ensemble.width_limit.train, every net of one width as 3-D tensors with hand-written
             gradients (4 XOR points in 2-D, NTK parametrisation, full-batch GD)
   naive   : one nn.Module + torch.optim.SGD (autograd) per net, the same steps and rates
 
@@ -14,7 +14,7 @@ import time
 import torch
 from common import parse, parser, per_second, report, sync
 
-from nnbayes.width_limit import init_nets, train, xor_data
+from nnbayes.ensemble.width_limit import init_nets, train, xor_data
 
 NET = {"sigma_w": 2**0.5, "sigma_b": 1.0}
 DATA = {"labels": "xor", "half_side": 0.8, "jitter": 0.05, "seed": 0}

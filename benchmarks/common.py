@@ -11,7 +11,7 @@ import time
 
 import torch
 
-from nnbayes.device import resolve_device
+from nnbayes.core.device import resolve_device
 
 
 def sync(device: torch.device) -> None:

@@ -3,7 +3,7 @@
 
 rule boolean_data:
     input:
-        src("boolean.py", "complexity.py", "io.py"),
+        code("data"),
     output:
         cube="<results>/data/cube.parquet",
         targets="<results>/data/targets.parquet",
@@ -24,7 +24,7 @@ rule boolean_data:
 
 rule images:
     input:
-        src("images.py"),
+        code("images"),
     output:
         f"<results>/data/images_{config['data']['images']['source']}.npz",
     log:

@@ -6,37 +6,28 @@ RATIO_TABLES = ["<results>/data/ensemble/ratio.parquet"]
 WIDTH_TABLES = expand(
     "<results>/data/ensemble/width/N{width}.parquet", width=ENSEMBLE["width"]["widths"]
 ) + ["<results>/data/ensemble/width/limit.parquet"]
-ENSEMBLE_THEORY = ["ensemble_prior.py", "posterior_checks.py"]
 
 FIGURES.update(
     {
         "ens1_contribution_ratio": figure(
             RATIO_TABLES,
             ENSEMBLE["ratio"],
-            "ensemble_checks",
-            "ensemble_plots",
-            modules=ENSEMBLE_THEORY,
+            "ensemble",
         ),
         "ens2_data_requirement": figure(
             RATIO_TABLES,
             ENSEMBLE["ratio"],
-            "ensemble_checks",
-            "ensemble_plots",
-            modules=ENSEMBLE_THEORY,
+            "ensemble",
         ),
         "ens3_width_functions": figure(
             WIDTH_TABLES,
             ENSEMBLE["width"],
-            "ensemble_checks",
-            "ensemble_plots",
-            modules=ENSEMBLE_THEORY,
+            "ensemble",
         ),
         "ens4_width_scaling": figure(
             WIDTH_TABLES,
             ENSEMBLE["width"],
-            "ensemble_checks",
-            "ensemble_plots",
-            modules=ENSEMBLE_THEORY,
+            "ensemble",
         ),
     }
 )
@@ -44,16 +35,7 @@ FIGURES.update(
 
 rule ensemble_ratio:
     input:
-        src(
-            "boolean.py",
-            "device.py",
-            "ensemble_mc.py",
-            "ensemble_prior.py",
-            "functions.py",
-            "io.py",
-            "networks.py",
-            "prior.py",
-        ),
+        code("ensemble-ratio"),
     output:
         RATIO_TABLES,
     log:
@@ -76,15 +58,7 @@ rule ensemble_ratio:
 
 rule width_train:
     input:
-        src(
-            "boolean.py",
-            "device.py",
-            "functions.py",
-            "io.py",
-            "networks.py",
-            "prior.py",
-            "width_limit.py",
-        ),
+        code("width-train"),
     output:
         "<results>/data/ensemble/width/N{width}.parquet",
     log:
@@ -109,16 +83,7 @@ rule width_train:
 
 rule width_limit:
     input:
-        src(
-            "boolean.py",
-            "device.py",
-            "functions.py",
-            "io.py",
-            "networks.py",
-            "nngp.py",
-            "prior.py",
-            "width_limit.py",
-        ),
+        code("width-limit"),
     output:
         "<results>/data/ensemble/width/limit.parquet",
     log:

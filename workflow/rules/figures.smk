@@ -6,15 +6,7 @@ for _fig, _spec in FIGURES.items():
         name:
             f"checks_{_fig}"
         input:
-            src(
-                f"{_spec['checks']}.py",
-                "checks.py",
-                "complexity.py",
-                "functions.py",
-                "io.py",
-                "tables.py",
-                *_spec["modules"],
-            ),
+            code("checks", f"nnbayes.{_spec['study']}.checks"),
             tables=_spec["tables"],
         output:
             f"<results>/reports/{_fig}.csv",
@@ -26,7 +18,7 @@ for _fig, _spec in FIGURES.items():
             "../../envs/pipeline.yaml"
         params:
             figure=_fig,
-            module=f"nnbayes.{_spec['checks']}",
+            module=f"nnbayes.{_spec['study']}.checks",
         shell:
             "nnbayes checks --module {params.module} --figure {params.figure} --out {output}"
             " {input.tables} > {log} 2>&1"
@@ -35,34 +27,22 @@ for _fig, _spec in FIGURES.items():
         name:
             _fig
         input:
-            src(
-                f"{_spec['plots']}.py",
-                f"{_spec['checks']}.py",
-                "checks.py",
-                "complexity.py",
-                "functions.py",
-                "notebook.py",
-                "plotting.py",
-                "provenance.py",
-                "io.py",
-                "tables.py",
-                *_spec["modules"],
-            ),
-            nb=f"notebooks/{_fig}.py",
+            code("render", *file_imports(ROOT / notebook_path(_fig))),
+            nb=notebook_path(_fig),
             tables=_spec["tables"],
             checks=f"<results>/reports/{_fig}.csv",
         output:
             png=report(
                 f"<results>/figures/{_fig}.png",
                 caption="../report/figure.rst",
-                category=REPORT_CATEGORIES.get(_spec["checks"], _spec["checks"]),
+                category=REPORT_CATEGORIES[_spec["study"]],
                 labels={"figure": _fig, "kind": "figure"},
             ),
             pdf=f"<results>/figures/{_fig}.pdf",
             html=report(
                 f"<results>/notebooks/{_fig}.html",
                 caption="../report/figure.rst",
-                category=REPORT_CATEGORIES.get(_spec["checks"], _spec["checks"]),
+                category=REPORT_CATEGORIES[_spec["study"]],
                 labels={"figure": _fig, "kind": "notebook"},
             ),
         log:

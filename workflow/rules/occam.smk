@@ -3,16 +3,60 @@
 # prediction of their posterior over C_LZ, and the bound under label corruption.
 
 
-include: "common_occam.smk"
+from nnbayes.occam.plan import prior_set, training_jobs
+from nnbayes.occam.targets import shard_range
+
+OCCAM = config["occam"]
+OCCAM_JOBS = training_jobs(OCCAM)
+OCCAM_GEN = OCCAM["generalisation"]
+OCCAM_PANELS = OCCAM["panels"]
+OCCAM_TARGETS = "<results>/data/occam/targets.parquet"
 
 
-OCCAM_MODULES = [
-    "error_spectrum.py",
-    "occam_reference.py",
-    "occam_targets.py",
-    "pac_bayes.py",
-    "tasks.py",
-]
+def occam_runs(nets, ms):
+    """Shard tables of the training jobs (net, m) with net in `nets` and m in `ms`."""
+    return [
+        f"<results>/samples/occam/{net}/m{m}/shard-{shard:04d}.parquet"
+        for (net, m) in OCCAM_JOBS
+        if net in nets and m in ms
+        for shard in range(OCCAM["shards"])
+    ]
+
+
+def occam_first_run(part):
+    """First run of shard `wc.shard` when `part['runs']` are split over `part['shards']`."""
+    return lambda wc: shard_range(part["runs"], part["shards"], int(wc.shard))[0]
+
+
+def occam_shard_runs(part):
+    """Number of runs in shard `wc.shard` (see occam_first_run)."""
+    return lambda wc: shard_range(part["runs"], part["shards"], int(wc.shard))[1]
+
+
+def occam_prior_k(nets):
+    """P(K) tables of the prior sample sets (prior.experiments.chaos) of these nets."""
+    return [
+        f"<results>/data/occam/prior_k/{prior_set(OCCAM['nets'][net])}.parquet"
+        for net in nets
+    ]
+
+
+def occam_used(keys, nets, **extra):
+    """The config a figure depends on: these occam keys, these nets, anything extra."""
+    return {k: OCCAM[k] for k in keys} | {
+        "nets": {n: OCCAM["nets"][n] for n in nets},
+        **extra,
+    }
+
+
+OCCAM_TRAINING = ["lz_variant", "targets", "variant", "runs", "max_epochs"]
+
+
+def occam_job_names(wc):
+    """{target: runs} of training job (net, m), as JSON."""
+    return json.dumps(OCCAM_JOBS[(wc.net, int(wc.m))])
+
+
 
 FIGURES.update(
     {
@@ -21,9 +65,7 @@ FIGURES.update(
             + occam_runs(OCCAM_GEN["nets"], [OCCAM_GEN["m"]])
             + expand("<results>/data/occam/bound/{net}.parquet", net=OCCAM_GEN["nets"]),
             occam_used([*OCCAM_TRAINING, "generalisation", "bound"], OCCAM_GEN["nets"]),
-            "occam_checks",
-            "occam_plots",
-            modules=OCCAM_MODULES,
+            "occam",
         ),
         "occam2_complexity_error": figure(
             [OCCAM_TARGETS, "<results>/data/occam/random_labels.parquet"]
@@ -31,9 +73,7 @@ FIGURES.update(
             occam_used(
                 [*OCCAM_TRAINING, "generalisation", "panels"], OCCAM_PANELS["nets"]
             ),
-            "occam_checks",
-            "occam_plots",
-            modules=OCCAM_MODULES,
+            "occam",
         ),
         "occam3_prior_likelihood": figure(
             [OCCAM_TARGETS]
@@ -48,9 +88,7 @@ FIGURES.update(
                 OCCAM_PANELS["nets"],
                 prior=EXPERIMENTS["chaos"],
             ),
-            "occam_checks",
-            "occam_plots",
-            modules=OCCAM_MODULES,
+            "occam",
         ),
         "occam4_pac_bayes_corruption": figure(
             expand(
@@ -63,9 +101,7 @@ FIGURES.update(
                 "bound": OCCAM["bound"],
                 "images": config["data"]["images"],
             },
-            "occam_checks",
-            "occam_plots",
-            modules=OCCAM_MODULES,
+            "occam",
         ),
     }
 )
@@ -73,14 +109,7 @@ FIGURES.update(
 
 rule occam_targets:
     input:
-        src(
-            "boolean.py",
-            "cli_occam.py",
-            "complexity.py",
-            "io.py",
-            "occam_targets.py",
-            "tasks.py",
-        ),
+        code("occam-targets"),
     output:
         OCCAM_TARGETS,
     log:
@@ -100,20 +129,7 @@ rule occam_targets:
 
 rule occam_train:
     input:
-        src(
-            "boolean.py",
-            "cli_occam.py",
-            "complexity.py",
-            "device.py",
-            "functions.py",
-            "io.py",
-            "networks.py",
-            "occam.py",
-            "occam_targets.py",
-            "prior.py",
-            "tasks.py",
-            "train.py",
-        ),
+        code("occam-train"),
     output:
         "<results>/samples/occam/{net}/m{m}/shard-{shard}.parquet",
     log:
@@ -155,18 +171,7 @@ rule occam_train:
 
 rule occam_bound:
     input:
-        src(
-            "boolean.py",
-            "cli_occam.py",
-            "complexity.py",
-            "gp_prob.py",
-            "io.py",
-            "nngp.py",
-            "occam_bounds.py",
-            "occam_targets.py",
-            "pac_bayes.py",
-            "tasks.py",
-        ),
+        code("occam-bound"),
     output:
         "<results>/data/occam/bound/{net}.parquet",
     log:
@@ -198,15 +203,7 @@ rule occam_bound:
 
 rule occam_spectrum:
     input:
-        src(
-            "cli_occam.py",
-            "complexity.py",
-            "error_spectrum.py",
-            "functions.py",
-            "io.py",
-            "occam_targets.py",
-            "tasks.py",
-        ),
+        code("occam-spectrum"),
     output:
         "<results>/data/occam/spectrum/{target}.parquet",
     log:
@@ -230,15 +227,7 @@ rule occam_spectrum:
 
 rule occam_prior_k:
     input:
-        src(
-            "cli_occam.py",
-            "complexity.py",
-            "error_spectrum.py",
-            "functions.py",
-            "io.py",
-            "occam_targets.py",
-            "tasks.py",
-        ),
+        code("occam-prior-k"),
         table="<results>/samples/prior/chaos/{point}.parquet",
     output:
         "<results>/data/occam/prior_k/{point}.parquet",
@@ -256,14 +245,7 @@ rule occam_prior_k:
 
 rule occam_random_labels:
     input:
-        src(
-            "boolean.py",
-            "cli_occam.py",
-            "complexity.py",
-            "io.py",
-            "occam_targets.py",
-            "tasks.py",
-        ),
+        code("occam-random-labels"),
     output:
         "<results>/data/occam/random_labels.parquet",
     log:
@@ -287,19 +269,7 @@ rule occam_random_labels:
 
 rule occam_corruption_train:
     input:
-        src(
-            "cli_occam.py",
-            "complexity.py",
-            "device.py",
-            "functions.py",
-            "io.py",
-            "networks.py",
-            "occam.py",
-            "occam_targets.py",
-            "prior.py",
-            "tasks.py",
-            "train.py",
-        ),
+        code("occam-corruption-train"),
         images=rules.images.output[0],
     output:
         "<results>/samples/occam/corruption/shard-{shard}.parquet",
@@ -336,17 +306,7 @@ rule occam_corruption_train:
 
 rule occam_corruption_bound:
     input:
-        src(
-            "cli_occam.py",
-            "complexity.py",
-            "gp_prob.py",
-            "io.py",
-            "nngp.py",
-            "occam_bounds.py",
-            "occam_targets.py",
-            "pac_bayes.py",
-            "tasks.py",
-        ),
+        code("occam-corruption-bound"),
         images=rules.images.output[0],
     output:
         "<results>/data/occam/corruption_bound.parquet",

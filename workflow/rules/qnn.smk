@@ -3,7 +3,21 @@
 # generalisation of QNNs trained through the map, the QNN-kernel GP and the layered QNN.
 
 
-include: "common_qnn.smk"
+from nnbayes.qnn.plan import prior_sets
+
+QNN = config["qnn"]
+QNN_SETS = prior_sets(QNN)
+QNN_LEARNERS = ("tpp", "kernel", "layered", "fcn")
+
+
+def qnn_prior_tables():
+    return [f"<results>/samples/qnn/prior/{s}.parquet" for s in QNN_SETS]
+
+
+def qnn_learning_tables():
+    return [f"<results>/data/qnn/learning/{k}.parquet" for k in QNN_LEARNERS] + [
+        "<results>/data/qnn/targets.parquet"
+    ]
 
 
 FIGURES.update(
@@ -19,32 +33,27 @@ FIGURES.update(
                 QNN["circuit_layers"],
                 QNN["observable_qubit"],
             ],
-            "qnn_checks",
-            "qnn_plots",
+            "qnn",
         ),
         "qnn2_expressivity": figure(
             ["<results>/data/qnn/expressivity.parquet"],
             [QNN["embeddings"], QNN["expressivity"], QNN["kernel"], QNN["layered"]],
-            "qnn_checks",
-            "qnn_plots",
+            "qnn",
         ),
         "qnn3_class_balance": figure(
             qnn_prior_tables() + prior_tables(["fcn"]),
             [QNN_SETS, EXPERIMENTS["fcn"]],
-            "qnn_checks",
-            "qnn_plots",
+            "qnn",
         ),
         "qnn4_complexity": figure(
             qnn_prior_tables() + prior_tables(["fcn"]),
             [QNN_SETS, EXPERIMENTS["fcn"]],
-            "qnn_checks",
-            "qnn_plots",
+            "qnn",
         ),
         "qnn5_generalisation": figure(
             qnn_learning_tables(),
             [QNN["learning"], QNN["embeddings"], QNN["kernel"], QNN["layered"]],
-            "qnn_checks",
-            "qnn_plots",
+            "qnn",
         ),
     }
 )
@@ -52,15 +61,7 @@ FIGURES.update(
 
 rule qnn_mapping:
     input:
-        qnn_src(
-            "io.py",
-            "nngp.py",
-            "qnn_embeddings.py",
-            "qnn_map.py",
-            "qnn_models.py",
-            "qnn_validation.py",
-            "quantum.py",
-        ),
+        code("qnn-mapping"),
         cube=rules.boolean_data.output.cube,
     output:
         table="<results>/data/qnn/mapping.parquet",
@@ -88,17 +89,7 @@ rule qnn_mapping:
 
 rule qnn_expressivity:
     input:
-        qnn_src(
-            "boolean.py",
-            "io.py",
-            "nngp.py",
-            "qnn_embeddings.py",
-            "qnn_expressivity.py",
-            "qnn_layered.py",
-            "qnn_map.py",
-            "qnn_models.py",
-            "quantum.py",
-        ),
+        code("qnn-expressivity"),
     output:
         "<results>/data/qnn/expressivity.parquet",
     log:
@@ -123,19 +114,7 @@ rule qnn_expressivity:
 
 rule qnn_prior_shard:
     input:
-        qnn_src(
-            "device.py",
-            "functions.py",
-            "io.py",
-            "nngp.py",
-            "prior.py",
-            "qnn_embeddings.py",
-            "qnn_layered.py",
-            "qnn_map.py",
-            "qnn_models.py",
-            "qnn_prior.py",
-            "quantum.py",
-        ),
+        code("qnn-prior"),
         cube=rules.boolean_data.output.cube,
     output:
         expand(
@@ -166,7 +145,7 @@ rule qnn_prior_shard:
 
 rule qnn_merge_prior:
     input:
-        qnn_src("complexity.py", "functions.py", "io.py", "tables.py"),
+        code("qnn-merge-prior"),
         shards=expand(
             "<results>/samples/qnn/prior/{set}/shard-{shard:04d}.parquet",
             set=QNN_SETS,
@@ -184,7 +163,7 @@ rule qnn_merge_prior:
 
 rule qnn_targets:
     input:
-        qnn_src("boolean.py", "functions.py", "io.py", "qnn_tasks.py"),
+        code("qnn-targets"),
         targets=rules.boolean_data.output.targets,
         prior=prior_tables(["fcn"])[0],
     output:
@@ -202,23 +181,7 @@ rule qnn_targets:
 
 rule qnn_learn:
     input:
-        qnn_src(
-            "boolean.py",
-            "functions.py",
-            "io.py",
-            "networks.py",
-            "nngp.py",
-            "qnn_embeddings.py",
-            "qnn_layered.py",
-            "qnn_learning.py",
-            "qnn_tasks.py",
-            "qnn_map.py",
-            "qnn_models.py",
-            "quantum.py",
-            "sgd_sampler.py",
-            "tasks.py",
-            "train.py",
-        ),
+        code("qnn-learn"),
         cube=rules.boolean_data.output.cube,
         targets=rules.qnn_targets.output[0],
     output:

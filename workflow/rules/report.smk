@@ -3,7 +3,7 @@
 
 rule report:
     input:
-        src("report.py"),
+        code("report"),
         checks=expand("<results>/reports/{fig}.csv", fig=FIGURES),
         figures=expand("<results>/figures/{fig}.png", fig=FIGURES),
         html=expand("<results>/notebooks/{fig}.html", fig=FIGURES),

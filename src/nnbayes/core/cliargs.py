@@ -1,0 +1,50 @@
+"""Flag groups shared by the CLI's subcommands, as argparse parent parsers: a subcommand names
+the groups it takes (`parents=[...]`) instead of repeating their add_argument lines, so every
+sharded or seeded command spells --seed, --device, --threads ... the same way."""
+
+import argparse
+
+
+def group(*flags: tuple[str, dict]) -> argparse.ArgumentParser:
+    """A parent parser holding `flags`, each (name, add_argument keywords)."""
+    p = argparse.ArgumentParser(add_help=False)
+    for name, kw in flags:
+        p.add_argument(name, **kw)
+    return p
+
+
+def shard(name_help: str) -> argparse.ArgumentParser:
+    """--name and --shard: with --seed they fix a shard's random stream (`shard_setup`)."""
+    return group(("--name", {"required": True, "help": name_help}), ("--shard", {"type": int, "required": True}))
+
+
+SEEDED = group(("--seed", {"type": int, "required": True}), ("--out", {"required": True}))
+THREADS = group(("--threads", {"type": int, "default": 1}))
+DEVICE = group(("--device", {"default": "auto"}), ("--dtype", {"default": "float32"}))
+
+
+def torch_setup(a) -> tuple:
+    """The one way a handler sets torch up from its flags: --threads, then (device, dtype) from
+    --device/--dtype when the command takes them."""
+    import torch
+
+    from nnbayes.core.device import resolve_device, resolve_dtype
+
+    torch.set_num_threads(a.threads)
+    if not hasattr(a, "device"):
+        return None, None
+    return resolve_device(a.device), resolve_dtype(a.dtype)
+
+
+def shard_setup(a) -> tuple[dict, dict]:
+    """One shard's torch settings from its flags: (gen/device/dtype keywords for a sampler, the
+    meta fields that make the shard reproducible). The seed derives from (--seed, --name, --shard)."""
+    from nnbayes.core.device import generator
+    from nnbayes.core.seeds import shard_seed
+
+    device, dtype = torch_setup(a)
+    seed = shard_seed(a.seed, a.name, a.shard)
+    kw = {"gen": generator(seed, device), "device": device, "dtype": dtype}
+    meta = {"name": a.name, "shard": a.shard, "seed": a.seed, "shard_seed": seed, "device": device.type,
+            "dtype": a.dtype}
+    return kw, meta

@@ -1,0 +1,51 @@
+"""P_opt(f|S) as a sampler: train `runs` nets from random init, record the function each lands on.
+
+One shard = `runs` independent runs, trained `batch_nets` at a time by `train.train_networks`.
+Every run is one row (id on E, converged, epochs): non-converged runs stay in the table and
+are counted, not dropped, when shards merge (`tables.merge_runs`).
+"""
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from nnbayes.core.networks import init_params, layer_widths
+from nnbayes.core.tasks import Task
+from nnbayes.core.train import train_networks, variant_options
+
+
+def train_shard(
+    task: Task,
+    net: dict,
+    variant: dict,
+    runs: int,
+    *,
+    batch_nets: int,
+    max_epochs: int,
+    gen: torch.Generator,
+    device: torch.device,
+    dtype: torch.dtype,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Rows (id_hi, id_lo, converged, epochs) of `runs` training runs, in run order.
+
+    net: depth, width, activation, sigma_w, sigma_b (the init prior, as for the sampler);
+    variant: optimizer, batch_size, lr, loss[, sampler]. `gen` draws inits and mini-batch orders.
+    """
+    as_t = lambda a: torch.as_tensor(a, device=device, dtype=dtype)  # noqa: E731
+    X_train, y_train, X_test = as_t(task.X_train), as_t(task.y_train), as_t(task.X_test)
+    widths = layer_widths(X_train.shape[1], net["depth"], net["width"])
+    frames = []
+    with tqdm(total=runs, disable=not progress, unit="runs", mininterval=2) as bar:
+        for start in range(0, runs, batch_nets):
+            b = min(batch_nets, runs - start)
+            params = init_params(widths, b, sigma_w=net["sigma_w"], sigma_b=net["sigma_b"],
+                                 gen=gen, device=device, dtype=dtype)
+            res = train_networks(params, X_train, y_train, X_test, activation=net["activation"],
+                                 max_epochs=max_epochs, gen=gen, **variant_options(variant, len(y_train)))
+            frames.append(pd.DataFrame({"id_hi": res.test_ids[:, 0], "id_lo": res.test_ids[:, 1],
+                                        "converged": res.converged, "epochs": res.epochs}))
+            bar.update(b)
+            bar.set_postfix(converged=f"{np.mean(res.converged):.3f}")
+    return pd.concat(frames, ignore_index=True)

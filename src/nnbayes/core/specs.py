@@ -1,0 +1,15 @@
+"""Network sampler specs and their names: the names are file paths of sample sets, so every
+study that reads a prior table derives the same name from the same spec. Pure Python (the
+workflow imports it while parsing)."""
+
+SPEC_KEYS = ("kind", "depth", "width", "activation", "sigma_w", "sigma_b", "inputs")
+
+
+def spec_name(spec: dict) -> str:
+    """A readable, unique name for a sampler setting, used in file paths."""
+    if spec["kind"] == "uniform":
+        return "uniform"
+    if spec["depth"] == 0:  # width and activation play no part in a perceptron
+        return f"perceptron-sw{spec['sigma_w']:g}-sb{spec['sigma_b']:g}-{spec['inputs']}"
+    return (f"{spec['activation']}-d{spec['depth']}-w{spec['width']}"
+            f"-sw{spec['sigma_w']:g}-sb{spec['sigma_b']:g}-{spec['inputs']}")

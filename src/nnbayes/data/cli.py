@@ -1,0 +1,52 @@
+"""`nnbayes data` and `nnbayes images`: the Boolean cube with its named targets and splits, and
+the binarised image data set. Heavy imports stay inside the handlers."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def _data(a):
+    from nnbayes.core.boolean import bits_to_str, boolean_cube, target_function, train_mask
+    from nnbayes.core.complexity import lz_complexity
+    from nnbayes.core.io import write_table
+
+    cube = boolean_cube(a.n)
+    write_table(pd.DataFrame(cube, columns=[f"x{i + 1}" for i in range(a.n)]), a.cube, {"n": a.n})
+    targets = {name: target_function(spec, a.n) for name, spec in json.loads(a.targets).items()}
+    bits = np.array(list(targets.values()), dtype=np.uint8).reshape(len(targets), 2**a.n)
+    write_table(pd.DataFrame({"name": list(targets), "bits": [bits_to_str(b) for b in bits],
+                              "t": bits.sum(1), "clz": lz_complexity(bits)}), a.targets_out)
+    splits = json.loads(a.splits)
+    rows = [(m, s, bits_to_str(train_mask(2**a.n, m, s))) for m in splits["m"] for s in splits["seeds"]]
+    write_table(pd.DataFrame(rows, columns=["m", "seed", "train_mask"]), a.splits_out)
+
+
+def _images(a):
+    from nnbayes.data.images import load_images
+
+    spec = json.loads(a.spec)
+    X, digits, y = load_images(spec["source"], spec.get("mnist_root"), rule=spec["rule"])
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(a.out).with_suffix(".tmp.npz")
+    np.savez(tmp, X=X, digits=digits, y=y)
+    tmp.replace(a.out)
+    print(f"{len(X)} images, {X.shape[1]} features, P(y=1) = {y.mean():.3f}")
+
+
+def add_commands(sub) -> None:
+    s = sub.add_parser("data", help="Boolean cube, named targets and train/test splits")
+    s.add_argument("--n", type=int, required=True)
+    s.add_argument("--targets", required=True, help="JSON {name: target spec}")
+    s.add_argument("--splits", required=True, help='JSON {"m": [...], "seeds": [...]}')
+    s.add_argument("--cube", required=True)
+    s.add_argument("--targets-out", required=True)
+    s.add_argument("--splits-out", required=True)
+    s.set_defaults(func=_data)
+
+    s = sub.add_parser("images", help="binarised image data set (no download)")
+    s.add_argument("--spec", required=True, help='JSON {"source", "rule", "mnist_root"}')
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=_images)

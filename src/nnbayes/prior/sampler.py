@@ -1,0 +1,81 @@
+"""The prior P(f): sample nets from their init distribution and count the functions they compute.
+
+A sampling job is one shard: `n_samples` nets drawn with a seed derived from (seed, name,
+shard), in batches, counted as either
+  * `functions`: a table (id_hi, id_lo, count) of every function seen, or
+  * `ones_count`: a histogram (t, count) of t = number of inputs mapped to 1, for priors
+    whose functions are too many to tabulate (a perceptron has ~10^10 on {0,1}^7).
+Shards merge in `nnbayes.core.tables`.
+"""
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from nnbayes.core.boolean import center
+from nnbayes.core.functions import count_ids, pack_bits
+from nnbayes.core.networks import forward, init_params, layer_widths
+
+RECORDS = ("functions", "ones_count")
+KINDS = ("fcn", "uniform")
+INPUTS = ("binary", "centered")
+
+
+def sample_functions(
+    spec: dict,
+    cube: np.ndarray,
+    n_samples: int,
+    *,
+    batch: int,
+    gen: torch.Generator,
+    device: torch.device,
+    dtype: torch.dtype,
+    progress: bool = False,
+) -> Iterator[torch.Tensor]:
+    """Yield bool [b, N] outputs on `cube` of prior samples, `batch` nets at a time.
+
+    spec: kind 'fcn' (depth, width, activation, sigma_w, sigma_b, inputs) or 'uniform'
+    (every function equally likely: the unbiased-learner baseline).
+    """
+    if spec["kind"] not in KINDS:
+        raise ValueError(f"prior kind {spec['kind']!r} is not one of {list(KINDS)}")
+    n_points = len(cube)
+    if spec["kind"] == "fcn":
+        if spec["inputs"] not in INPUTS:
+            raise ValueError(f"inputs {spec['inputs']!r} is not one of {list(INPUTS)}")
+        x = center(cube) if spec["inputs"] == "centered" else cube
+        X = torch.as_tensor(x, device=device, dtype=dtype)
+        widths = layer_widths(cube.shape[1], spec["depth"], spec["width"])
+    with tqdm(total=n_samples, disable=not progress, unit="nets", mininterval=2) as bar:
+        done = 0
+        while done < n_samples:
+            b = min(batch, n_samples - done)
+            if spec["kind"] == "uniform":
+                yield torch.randint(0, 2, (b, n_points), generator=gen, device=device) > 0
+            else:
+                params = init_params(widths, b, sigma_w=spec["sigma_w"], sigma_b=spec["sigma_b"],
+                                     gen=gen, device=device, dtype=dtype)
+                yield forward(params, X, spec["activation"]) > 0  # f(x) = 1 iff output > 0
+            done += b
+            bar.update(b)
+
+
+def sample_shard(spec: dict, cube: np.ndarray, n_samples: int, record: str, **kw) -> pd.DataFrame:
+    """Count the functions (or their t) of `n_samples` prior draws; see module doc."""
+    if record not in RECORDS:
+        raise ValueError(f"record {record!r} is not one of {list(RECORDS)}")
+    batches = sample_functions(spec, cube, n_samples, **kw)
+    if record == "ones_count":
+        hist = sum(torch.bincount(bits.sum(1), minlength=len(cube) + 1).cpu() for bits in batches)
+        return pd.DataFrame({"t": np.arange(len(cube) + 1), "count": hist.numpy().astype(np.int64)})
+    # One preallocated array, not a list of per-batch arrays: thousands of small long-lived
+    # arrays between torch's large temporaries fragment the heap (~8 kB RSS per net).
+    ids, done = np.empty((n_samples, 2), np.uint64), 0
+    for bits in batches:
+        ids[done : done + len(bits)] = pack_bits(bits)
+        done += len(bits)
+    ids, counts = count_ids(ids)
+    return pd.DataFrame({"id_hi": ids[:, 0], "id_lo": ids[:, 1], "count": counts})

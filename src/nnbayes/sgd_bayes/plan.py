@@ -1,0 +1,27 @@
+"""Cross-references of the sgd_bayes config the schema cannot check: variants a task names must
+exist, ABI needs a boolean task, a boolean task's target and training mask must fit the cube.
+Pure Python (the workflow imports it while parsing)."""
+
+from nnbayes.core.errors import ConfigError
+
+
+def check_references(config: dict) -> None:
+    sgd = config["sgd_bayes"]
+    for name, task in sgd["tasks"].items():
+        key = f"sgd_bayes.tasks.{name}"
+        for v in task["variants"]:
+            if v not in sgd["variants"]:
+                raise ConfigError(f"config key '{key}.variants': {v!r} is not one of {sorted(sgd['variants'])}")
+        data = task["data"]
+        if "abi" in task and data["kind"] != "boolean":
+            raise ConfigError(f"config key '{key}.abi': rejection sampling (ABI) needs a boolean task, "
+                              f"not kind {data['kind']!r}")
+        if data["kind"] == "boolean":
+            if data["target"] not in config["data"]["targets"]:
+                raise ConfigError(f"config key '{key}.data.target': {data['target']!r} is not one of "
+                                  f"{sorted(config['data']['targets'])}")
+            n_points = 2 ** config["data"]["n"]
+            ones = data["train"].count("1")
+            if len(data["train"]) != n_points or not 0 < ones < n_points:
+                raise ConfigError(f"config key '{key}.data.train': need {n_points} characters with "
+                                  f"between 1 and {n_points - 1} ones (got {len(data['train'])}, {ones} ones)")

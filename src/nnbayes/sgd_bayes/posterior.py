@@ -1,0 +1,111 @@
+"""P_B(f|S) of the functions optimisers found, from the NNGP of the same architecture.
+
+The functions scored are those some optimiser variant found at least `min_count` times (the
+ones whose P_opt is measured, not a single-count guess), plus the target itself. Each gets
+  * log P_B by EP (batched, fast, biased where P is large: the papers' method), and
+  * for the `exact_top` most frequent, log P_B by minimax tilting (unbiased, with a standard
+    error), so EP's error is measured on the functions that carry most of the mass.
+The GP's own prediction of the test error is a weighted sample from the exact posterior.
+"""
+
+import numpy as np
+import pandas as pd
+
+from nnbayes.core.complexity import lz_complexity
+from nnbayes.core.functions import unpack_ids
+from nnbayes.gp.prob import log_posterior_batch, log_prob_labels
+from nnbayes.gp.tilting import posterior_test_samples
+from nnbayes.gp.nngp import nngp_kernel
+from nnbayes.core.tasks import Task
+
+
+def task_kernel(task: Task, net: dict) -> np.ndarray:
+    """NNGP kernel on S then E, with the width-independent parameters of `net`."""
+    return nngp_kernel(task.X.astype(np.float64), depth=net["depth"], sigma_w=net["sigma_w"],
+                       sigma_b=net["sigma_b"], activation=net["activation"]).numpy()
+
+
+def functions_to_score(tables: dict[str, pd.DataFrame], target_id: np.ndarray, min_count: int,
+                       max_functions: int) -> pd.DataFrame:
+    """Ids found >= min_count times by any variant (most found first, at most max_functions),
+    with the target's own labels on E always included."""
+    found = pd.concat(tables.values(), ignore_index=True)
+    best = found.groupby(["id_hi", "id_lo"], as_index=False).agg(count=("count", "sum"),
+                                                                  top=("count", "max"),
+                                                                  errors=("errors", "first"))
+    best = best[best["top"] >= min_count]
+    best = best.sort_values(["count", "id_hi", "id_lo"], ascending=[False, True, True], kind="stable")
+    best = best.head(max_functions)[["id_hi", "id_lo", "errors"]]
+    target = pd.DataFrame({"id_hi": target_id[:1, 0], "id_lo": target_id[:1, 1], "errors": [0]})
+    return pd.concat([best, target]).drop_duplicates(["id_hi", "id_lo"]).reset_index(drop=True)
+
+
+def _full_functions(task: Task, test_bits: np.ndarray, n_points: int) -> np.ndarray:
+    """Functions on the whole cube: the target on S, each row of test_bits on E."""
+    full = np.zeros((len(test_bits), n_points), dtype=np.uint8)
+    m = len(task.y_train)
+    full[:, task.order[:m]] = task.y_train
+    full[:, task.order[m:]] = test_bits
+    return full
+
+
+def score(task: Task, net: dict, funcs: pd.DataFrame, *, exact_top: int, exact_samples: int,
+          probit_scale: float | None, seed: int, boolean: bool) -> tuple[pd.DataFrame, dict]:
+    """log P_B(f|S) by EP for every row of `funcs`, and exactly for the first `exact_top`."""
+    K = task_kernel(task, net)
+    m, n_test = len(task.y_train), len(task.y_test)
+    S, E = np.arange(m), np.arange(m, m + n_test)
+    ids = funcs[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64)
+    bits = unpack_ids(ids, n_test)
+    ep = log_posterior_batch(K, task.y_train, bits, S, E, "ep", probit_scale=probit_scale)
+    out = funcs.copy()
+    out["log_pb_ep"], out["ep_converged"] = ep.log_p, ep.converged
+    out["log_pb_exact"], out["exact_stderr"] = np.nan, np.nan
+    k = min(exact_top, len(funcs))
+    if k:
+        ex = log_posterior_batch(K, task.y_train, bits[:k], S, E, "tilting", probit_scale=probit_scale,
+                                 n_samples=exact_samples, rng=seed)
+        out.loc[: k - 1, "log_pb_exact"], out.loc[: k - 1, "exact_stderr"] = ex.log_p, ex.stderr
+    if boolean:
+        out["clz"] = lz_complexity(_full_functions(task, bits, len(task.order)))
+    ps_ep = log_prob_labels(K[:m, :m], task.y_train, "ep", probit_scale=probit_scale)
+    ps_ex = log_prob_labels(K[:m, :m], task.y_train, "tilting", probit_scale=probit_scale,
+                            n_samples=exact_samples, rng=seed + 1)
+    summary = {"log_ps_ep": ps_ep.log_p, "log_ps_exact": ps_ex.log_p, "log_ps_stderr": ps_ex.stderr,
+               "ep_all_converged": bool(ep.converged.all()), "n_functions": len(out),
+               "pb_mass_ep": float(np.exp(ep.log_p).sum())}
+    return out, summary
+
+
+def probit_estimates(task: Task, net: dict, top_bits: np.ndarray, *, iters: int, exact_samples: int,
+                     seed: int) -> dict:
+    """log P(S) and log P_B(top function|S) under the probit likelihood (s = 1, the authors' GPy
+    setting) three ways: EP, exact (tilting) and gpytorch's variational ELBO, a lower bound."""
+    from nnbayes.gp.variational import variational_log_prob  # gpytorch: only when asked for
+
+    K = task_kernel(task, net)
+    m = len(task.y_train)
+    y_all = np.concatenate([task.y_train, top_bits])
+    out = {}
+    for name, rows, y in (("S", slice(0, m), task.y_train), ("S+E", slice(None), y_all)):
+        ep = log_prob_labels(K[rows, rows], y, "ep", probit_scale=1.0)
+        ex = log_prob_labels(K[rows, rows], y, "tilting", probit_scale=1.0, n_samples=exact_samples, rng=seed)
+        vi = variational_log_prob(task.X[rows], y, net, probit_scale=1.0, iters=iters, seed=seed)
+        out[name] = {"ep": ep.log_p, "exact": ex.log_p, "exact_stderr": ex.stderr, "vi": vi}
+    return out
+
+
+def gp_error_distribution(task: Task, net: dict, n_samples: int, seed: int) -> tuple[pd.DataFrame, dict]:
+    """P_B(test errors = k) under the exact posterior, from importance-weighted samples."""
+    K = task_kernel(task, net)
+    m, n_test = len(task.y_train), len(task.y_test)
+    bits, log_w = posterior_test_samples(K, task.y_train, np.arange(m), np.arange(m, m + n_test),
+                                         n_samples, np.random.default_rng(seed))
+    w = np.exp(log_w - log_w.max())
+    w /= w.sum()
+    errors = (bits != task.y_test.astype(bool)).sum(1)
+    p = np.bincount(errors, weights=w, minlength=n_test + 1)
+    table = pd.DataFrame({"errors": np.arange(n_test + 1), "p": p})
+    ess = float(1 / (w**2).sum())
+    mean = float((errors * w).sum() / n_test)
+    return table, {"samples": n_samples, "ess": ess, "mean_test_error": mean}

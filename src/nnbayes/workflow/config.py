@@ -1,0 +1,97 @@
+"""The workflow's view of config.yaml: preset merge, schema check with readable errors, and
+the expansion of sampler grids into named sample sets.
+
+The Snakefile hands the loaded dict in; nothing here opens config.yaml itself.
+"""
+
+import copy
+import hashlib
+import itertools
+import json
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from nnbayes.core.errors import ConfigError
+from nnbayes.core.specs import SPEC_KEYS, spec_name
+from nnbayes.ensemble.toy import ratio_cells
+from nnbayes.meanfield.plan import check_references as meanfield_references
+from nnbayes.occam.plan import check_references as occam_references
+from nnbayes.qnn.plan import check_references as qnn_references
+from nnbayes.sgd_bayes.plan import check_references as sgd_bayes_references
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """`over` merged into a copy of `base`: dicts recurse, everything else (lists too) replaces."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+    return out
+
+
+def resolve(config: dict, schema_path: str | Path) -> dict:
+    """Merge the preset named by `scale` over the base config, then validate the result."""
+    scale = config.get("scale")
+    presets = config.get("presets", {})
+    if scale not in presets:
+        raise ConfigError(f"config key 'scale': {scale!r} is not one of {sorted(presets)}")
+    merged = deep_merge(config, presets[scale])
+    validate(merged, schema_path)
+    check_references(merged)
+    return merged
+
+
+def check_references(config: dict) -> None:
+    """What the schema cannot say: names that must exist elsewhere, sizes that must agree."""
+    try:
+        ratio_cells(config["ensemble"]["ratio"])
+    except ValueError as e:
+        raise ConfigError(f"config key {e}") from None
+    sgd_bayes_references(config)
+    occam_references(config, list(expand_grids(config["prior"]["experiments"]["chaos"], config["prior"]["defaults"])))
+    qnn_references(config)
+    meanfield_references(config)
+
+
+def _describe(err: jsonschema.ValidationError) -> str:
+    key = ".".join(str(p) for p in err.absolute_path) or "<top level>"
+    if err.validator == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(allowed))
+        return f"config key '{key}': unknown key(s) {extra}; allowed keys: {allowed}"
+    if err.validator == "enum":
+        return f"config key '{key}': {err.instance!r} is not one of {err.validator_value}"
+    if err.validator == "required":
+        return f"config key '{key}': {err.message}"
+    return f"config key '{key}': {err.message} (schema rule: {err.validator}={err.validator_value!r})"
+
+
+def validate(config: dict, schema_path: str | Path) -> None:
+    """Raise ConfigError naming the first bad key (the deepest, most specific error)."""
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    err = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if err is None:
+        return
+    while err.context:  # oneOf/anyOf: report the alternative that came closest
+        err = jsonschema.exceptions.best_match(err.context)
+    raise ConfigError(_describe(err))
+
+
+def expand_grids(experiment: dict, defaults: dict) -> dict[str, dict]:
+    """Every grid point of an experiment as {name: full spec}, in config order."""
+    sets = {}
+    for grid in experiment["grids"]:
+        full = {k: grid.get(k, defaults[k]) for k in SPEC_KEYS}
+        axes = [v if isinstance(v, list) else [v] for v in full.values()]
+        for values in itertools.product(*axes):
+            spec = dict(zip(SPEC_KEYS, values))
+            if spec["kind"] == "uniform":
+                spec = {"kind": "uniform"}
+            sets.setdefault(spec_name(spec), spec)
+    return sets
+
+
+def config_hash(obj) -> str:
+    """Short stable hash of a config subtree (figures and tables carry it)."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:10]

@@ -1,0 +1,107 @@
+"""The tree's import rules and the rules' derived code inputs (nnbayes.workflow.code_deps)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, snakemake
+from nnbayes.workflow.code_deps import SRC, closure, direct_imports
+
+STUDIES = {"data", "prior", "sgd_bayes", "qnn", "meanfield", "ensemble", "occam"}
+SHARED = {"core", "gp"}
+
+
+def modules() -> list[str]:
+    out = []
+    for p in SRC.rglob("*.py"):
+        parts = list(p.relative_to(SRC.parent).with_suffix("").parts)
+        out.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return sorted(out)
+
+
+def area(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and (SRC / parts[1]).is_dir()) else None
+
+
+def test_every_module_lives_in_an_area():
+    loose = [m for m in modules() if m != "nnbayes" and area(m) not in STUDIES | SHARED | {"workflow"}]
+    assert not loose, loose
+
+
+def forbidden(src: str, dst: str) -> bool:
+    a, b = area(src), area(dst)
+    if b is None or a == b:
+        return False
+    if a == "core":
+        return True  # core is the floor: it imports nothing else of nnbayes
+    if a == "gp":
+        return b != "core"
+    if a in STUDIES:
+        return b not in SHARED  # never another study, never the workflow
+    return False  # workflow may import anything
+
+
+def test_no_forbidden_import_edge():
+    edges = [(m, d) for m in modules() for d in direct_imports(m) if forbidden(m, d)]
+    assert not edges, edges
+
+
+def test_no_import_circle():
+    graph = {m: {d for d in direct_imports(m) if d in set(modules())} for m in modules()}
+    state: dict[str, int] = {}
+
+    def visit(m, path):
+        state[m] = 1
+        for d in graph[m]:
+            if state.get(d) == 1:
+                pytest.fail("import circle: " + " -> ".join(path[path.index(d):] + [d]))
+            if d not in state:
+                visit(d, path + [d])
+        state[m] = 2
+
+    for m in graph:
+        if m not in state:
+            visit(m, [m])
+
+
+def test_forbidden_edges_are_detected():
+    """The rule itself can fail: edges the tree must never have are classed as forbidden."""
+    assert forbidden("nnbayes.qnn.learning", "nnbayes.sgd_bayes.posterior")
+    assert forbidden("nnbayes.occam.plan", "nnbayes.workflow.config")
+    assert forbidden("nnbayes.core.train", "nnbayes.gp.nngp")
+    assert not forbidden("nnbayes.workflow.config", "nnbayes.occam.plan")
+
+
+@pytest.mark.parametrize("module", ["nnbayes.sgd_bayes.checks", "nnbayes.qnn.checks", "nnbayes.occam.checks",
+                                    "nnbayes.ensemble.checks", "nnbayes.meanfield.plots", "nnbayes.prior.plots",
+                                    "nnbayes.occam.plan", "nnbayes.workflow.config"])
+def test_static_closure_holds_every_module_python_loads(module):
+    """Independent method: what a fresh interpreter actually loads on import (module-level imports)
+    must be inside the closure read from the source."""
+    code = f"import sys, json, {module}; print(json.dumps(sorted(m for m in sys.modules if m.startswith('nnbayes'))))"
+    loaded = set(json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                           check=True).stdout))
+    assert loaded - closure({module}) == set()
+
+
+def planned_rules(out: str) -> set[str]:
+    table = out.split("Job stats:")[-1] if "Job stats:" in out else ""
+    return {line.split()[0] for line in table.splitlines()[3:] if line.strip() and line.split()[0] != "total"}
+
+
+@pytest.mark.slow
+def test_editing_a_leaf_module_reruns_exactly_the_jobs_whose_code_holds_it(smoke):
+    """Touch occam/reference.py (imported by occam's checks and plots only) in the finished smoke
+    copy: a dry run must plan the four occam checks and figures, the report and nothing else."""
+    code, out = snakemake("-n", "--config", "scale=smoke", cwd=smoke)
+    assert code == 0 and "Nothing to be done" in out, out[-2000:]
+    leaf = smoke / "src/nnbayes/occam/reference.py"
+    leaf.write_text(leaf.read_text() + "\n")
+    code, out = snakemake("-n", "--config", "scale=smoke", cwd=smoke)
+    leaf.write_text(leaf.read_text()[:-1])
+    assert code == 0, out[-2000:]
+    figs = [p.stem for p in (REPO / "notebooks" / "occam").glob("*.py")]
+    assert planned_rules(out) == {*figs, *(f"checks_{f}" for f in figs), "report", "all"}

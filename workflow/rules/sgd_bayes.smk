@@ -1,0 +1,306 @@
+# Stages 3-4: train many nets per (task, variant) -> P_opt(f|S); score what they found with
+# the NNGP posterior of the same architecture -> P_B(f|S).
+
+
+TASKS = config["sgd_bayes"]["tasks"]
+VARIANTS = config["sgd_bayes"]["variants"]
+PRIOR_EP = config["gp_checks"]["prior_ep"]["experiment"]
+
+
+def shard_runs(wc):
+    """Training runs in shard `wc.shard` of a task's variant."""
+    task = TASKS[wc.task]
+    q, r = divmod(task["runs"], task["shards"])
+    return q + (int(wc.shard) < r)
+
+
+def train_shard_paths(wc):
+    return expand(
+        "<results>/samples/train/{task}/{variant}/shard-{shard:04d}.parquet",
+        task=wc.task,
+        variant=wc.variant,
+        shard=range(TASKS[wc.task]["shards"]),
+    )
+
+
+def train_tables(task):
+    return [
+        f"<results>/samples/train/{task}/{v}.parquet" for v in TASKS[task]["variants"]
+    ]
+
+
+def abi_tables(task):
+    """The task's ABI table (P_B by rejection from the finite-width prior), if it has one."""
+    return [f"<results>/samples/abi/{task}.parquet"] if "abi" in TASKS[task] else []
+
+
+def abi_shard_samples(wc):
+    abi = TASKS[wc.task]["abi"]
+    q, r = divmod(abi["samples"], abi["shards"])
+    return q + (int(wc.shard) < r)
+
+
+def abi_shard_paths(wc):
+    return expand(
+        "<results>/samples/abi/{task}/shard-{shard:04d}.parquet",
+        task=wc.task,
+        shard=range(TASKS[wc.task]["abi"]["shards"]),
+    )
+
+
+def posterior_tables(task):
+    return [
+        f"<results>/data/posterior/{task}.parquet",
+        f"<results>/data/posterior/{task}-errors.parquet",
+    ]
+
+
+def task_inputs(wc):
+    """The data files a task is built from (named, so `task_flags` can pass them on)."""
+    if TASKS[wc.task]["data"]["kind"] == "images":
+        return {"images": rules.images.output[0]}
+    return {
+        "cube": rules.boolean_data.output.cube,
+        "targets": rules.boolean_data.output.targets,
+    }
+
+
+def task_flags(wc, input):
+    return " ".join(
+        f"--{k} {input[k]}" for k in ("cube", "targets", "images") if k in input.keys()
+    )
+
+
+def _sgd_bayes(*tasks):
+    """What a P_opt-vs-P_B figure depends on: its tasks, their variants, the GP options."""
+    return {
+        "tasks": {t: TASKS[t] for t in tasks},
+        "variants": {v: VARIANTS[v] for t in tasks for v in TASKS[t]["variants"]},
+        "posterior": config["sgd_bayes"]["posterior"],
+    }
+
+
+FIGURES.update(
+    {
+        "fig6_sgd_vs_bayes": figure(
+            train_tables("boolean") + posterior_tables("boolean"),
+            _sgd_bayes("boolean"),
+            "sgd_bayes",
+        ),
+        "fig7_sgd_vs_bayes_digits": figure(
+            train_tables("digits") + posterior_tables("digits"),
+            _sgd_bayes("digits"),
+            "sgd_bayes",
+        ),
+        "fig12_abi": figure(
+            train_tables("boolean_abi")
+            + abi_tables("boolean_abi")
+            + posterior_tables("boolean_abi"),
+            _sgd_bayes("boolean_abi"),
+            "sgd_bayes",
+        ),
+        "fig8_generalisation": figure(
+            [
+                p
+                for t in TASKS
+                for p in train_tables(t) + abi_tables(t) + posterior_tables(t)
+            ],
+            _sgd_bayes(*TASKS),
+            "sgd_bayes",
+        ),
+        "fig9_posterior_complexity": figure(
+            train_tables("boolean") + posterior_tables("boolean"),
+            _sgd_bayes("boolean"),
+            "sgd_bayes",
+        ),
+        "fig10_prior_ep": figure(
+            [
+                f"<results>/data/gp_checks/prior_ep/{PRIOR_EP}/{p}.parquet"
+                for p in SAMPLE_SETS[PRIOR_EP]
+            ],
+            [EXPERIMENTS[PRIOR_EP], config["gp_checks"]["prior_ep"]],
+            "sgd_bayes",
+        ),
+        "fig11_kernel": figure(
+            ["<results>/data/gp_checks/kernel.parquet"],
+            config["gp_checks"]["kernel"],
+            "sgd_bayes",
+        ),
+    }
+)
+
+
+rule train_shard:
+    input:
+        code("train"),
+        unpack(task_inputs),
+    output:
+        "<results>/samples/train/{task}/{variant}/shard-{shard}.parquet",
+    log:
+        "<logs>/train/{task}/{variant}/shard-{shard}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    resources:
+        gpu=GPU_JOBS,
+        runtime=lambda wc, attempt: 240 * attempt,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+    params:
+        task=lambda wc: json.dumps(TASKS[wc.task]["data"]),
+        net=lambda wc: json.dumps(TASKS[wc.task]["net"]),
+        variant=lambda wc: json.dumps(VARIANTS[wc.variant]),
+        runs=shard_runs,
+        max_epochs=lambda wc: TASKS[wc.task]["max_epochs"],
+        name="{task}/{variant}",
+        seed=config["seed"],
+        batch_nets=config["sgd_bayes"]["batch_nets"],
+        device=config["device"],
+        dtype=config["dtype"],
+        sources=task_flags,
+    shell:
+        "nnbayes train --task {params.task:q} {params.sources} --net {params.net:q}"
+        " --variant {params.variant:q} --runs {params.runs} --name {params.name}"
+        " --shard {wildcards.shard} --seed {params.seed} --batch-nets {params.batch_nets}"
+        " --max-epochs {params.max_epochs} --device {params.device} --dtype {params.dtype}"
+        " --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule merge_train:
+    input:
+        code("merge-train"),
+        unpack(task_inputs),
+        shards=train_shard_paths,
+    output:
+        "<results>/samples/train/{task}/{variant}.parquet",
+    log:
+        "<logs>/merge_train/{task}/{variant}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        task=lambda wc: json.dumps(TASKS[wc.task]["data"]),
+        sources=task_flags,
+    shell:
+        "nnbayes merge-train --task {params.task:q} {params.sources} --out {output}"
+        " {input.shards} > {log} 2>&1"
+
+
+rule abi_shard:
+    input:
+        code("abi"),
+        unpack(task_inputs),
+    output:
+        "<results>/samples/abi/{task}/shard-{shard}.parquet",
+    log:
+        "<logs>/abi/{task}/shard-{shard}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    resources:
+        gpu=GPU_JOBS,
+        runtime=lambda wc, attempt: 240 * attempt,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+    params:
+        task=lambda wc: json.dumps(TASKS[wc.task]["data"]),
+        net=lambda wc: json.dumps(TASKS[wc.task]["net"]),
+        samples=abi_shard_samples,
+        name="{task}/abi",
+        seed=config["seed"],
+        device=config["device"],
+        dtype=config["dtype"],
+        sources=task_flags,
+    shell:
+        "nnbayes abi --task {params.task:q} {params.sources} --net {params.net:q}"
+        " --samples {params.samples} --name {params.name} --shard {wildcards.shard}"
+        " --seed {params.seed} --device {params.device} --dtype {params.dtype}"
+        " --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule merge_abi:
+    input:
+        code("merge-abi"),
+        unpack(task_inputs),
+        shards=abi_shard_paths,
+    output:
+        "<results>/samples/abi/{task}.parquet",
+    log:
+        "<logs>/merge_abi/{task}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    params:
+        task=lambda wc: json.dumps(TASKS[wc.task]["data"]),
+        sources=task_flags,
+    shell:
+        "nnbayes merge-abi --task {params.task:q} {params.sources} --out {output}"
+        " {input.shards} > {log} 2>&1"
+
+
+rule posterior:
+    input:
+        code("posterior"),
+        unpack(task_inputs),
+        train=lambda wc: train_tables(wc.task) + abi_tables(wc.task),
+    output:
+        scores="<results>/data/posterior/{task}.parquet",
+        errors="<results>/data/posterior/{task}-errors.parquet",
+    log:
+        "<logs>/posterior/{task}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    resources:
+        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=lambda wc, attempt: 8000 * attempt,
+    params:
+        task=lambda wc: json.dumps(TASKS[wc.task]["data"]),
+        net=lambda wc: json.dumps(TASKS[wc.task]["net"]),
+        options=json.dumps(config["sgd_bayes"]["posterior"]),
+        seed=config["seed"],
+        sources=task_flags,
+    shell:
+        "nnbayes posterior --task {params.task:q} {params.sources} --net {params.net:q}"
+        " --options {params.options:q} --seed {params.seed} --threads {threads}"
+        " --out {output.scores} --errors-out {output.errors} {input.train} > {log} 2>&1"
+
+
+rule prior_ep:
+    input:
+        code("prior-ep"),
+        cube=rules.boolean_data.output.cube,
+        table="<results>/samples/prior/{experiment}/{point}.parquet",
+    output:
+        "<results>/data/gp_checks/prior_ep/{experiment}/{point}.parquet",
+    log:
+        "<logs>/prior_ep/{experiment}/{point}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    params:
+        options=json.dumps(config["gp_checks"]["prior_ep"]),
+        seed=config["seed"],
+    shell:
+        "nnbayes prior-ep --cube {input.cube} --table {input.table} --options {params.options:q}"
+        " --seed {params.seed} --threads {threads} --out {output} > {log} 2>&1"
+
+
+rule kernel_mc:
+    input:
+        code("kernel-mc"),
+        cube=rules.boolean_data.output.cube,
+    output:
+        "<results>/data/gp_checks/kernel.parquet",
+    log:
+        "<logs>/kernel_mc.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    threads: 1
+    resources:
+        gpu=GPU_JOBS,
+    params:
+        options=json.dumps(config["gp_checks"]["kernel"]),
+        seed=config["seed"],
+        device=config["device"],
+        dtype=config["dtype"],
+    shell:
+        "nnbayes kernel-mc --cube {input.cube} --options {params.options:q} --seed {params.seed}"
+        " --device {params.device} --dtype {params.dtype} --threads {threads} --out {output}"
+        " > {log} 2>&1"
