@@ -1,20 +1,26 @@
-"""Training throughput (runs/s to 100% training accuracy) as a ratio measured in one run.
+"""Training throughput (runs/s to 100% training accuracy) as ratios measured in one run.
 
-  batched : nnbayes.core.train.train_networks, all nets as 3-D tensors (arXiv 2006.15191 setup:
-            7-40-40-1 ReLU, sigma_w = sigma_b = 1, m = 32, SGD lr 0.01 batch 8, CE)
-  naive   : one nn.Module + torch.optim.SGD per run, trained to 100% training accuracy
+  batched  : nnbayes.core.train.train_networks with its default engine, fused_train's hand-written
+             backward (arXiv 2006.15191 setup: 7-40-40-1 ReLU, sigma_w = sigma_b = 1, m = 32,
+             SGD lr 0.01 batch 8, CE); all nets as 3-D tensors
+  autograd : the same with engine="autograd", the reference the fused engine replaced
+  naive    : one nn.Module + torch.optim.SGD per run, trained to 100% training accuracy
+  GEMM     : this machine's fp32 matmul rate, the roofline for the batched trainer's useful
+             GFLOP/s (the matmuls of its steps and of its per-epoch check on S)
 
 Usage: python benchmarks/bench_train.py [--runs N] [--naive-runs N] [--threads T]
 """
 
+import math
+
 import time
 
 import torch
-from common import parse, parser, report, runs_result, timed
+from common import gemm_gflops, parse, parser, report, runs_result, timed
 
 from nnbayes.core.boolean import boolean_cube, target_function, train_mask
 from nnbayes.core.networks import init_params, layer_widths
-from nnbayes.core.train import train_networks
+from nnbayes.core.train import TrainResult, train_networks
 
 TARGET = {"kind": "bits", "bits": "00001111" * 16}  # the note's best smoke target (C_LZ 31.5)
 LR, BATCH, MAX_EPOCHS = 0.01, 8, 2000
@@ -59,12 +65,23 @@ def naive_rate(n, device) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def batched_rate(n, device) -> tuple[float, float]:
+def useful_flop(res: TrainResult, m: int, widths: list[int]) -> float:
+    """Matmul FLOP the runs needed: per step, forward, weight gradients and the input gradients
+    of all but the first layer on a batch; per epoch, the forward on all of S that checks the fit."""
+    layers = [i * o for i, o in zip(widths[:-1], widths[1:])]
+    step = 2 * BATCH * (2 * sum(layers) + sum(layers[1:]))
+    epoch = math.ceil(m / BATCH) * step + 2 * m * sum(layers)
+    return float(res.epochs.sum()) * epoch
+
+
+def trainer_rate(n, device, engine: str) -> tuple[float, float, float]:
+    """runs/s, converged fraction and useful GFLOP/s of train_networks with this engine."""
     X, y, X_test = data(device)
     gen = torch.Generator(device=device).manual_seed(1)
     res, dt = timed(lambda: train_networks(draw(n, device), X, y, X_test, activation="relu", optimizer="sgd", lr=LR,
-                                           batch_size=BATCH, loss="ce", max_epochs=MAX_EPOCHS, gen=gen))
-    return n / dt, float(res.converged.mean())
+                                           batch_size=BATCH, loss="ce", max_epochs=MAX_EPOCHS, gen=gen,
+                                           engine=engine), device)
+    return n / dt, float(res.converged.mean()), useful_flop(res, len(y), layer_widths(7, 2, 40)) / dt / 1e9
 
 
 def main() -> None:
@@ -72,7 +89,14 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=2000)
     p.add_argument("--naive-runs", type=int, default=20)
     a, device = parse(p, threads=2)
-    report(runs_result(a, device, naive_rate, batched_rate), a.json, width=20)
+    gemm = gemm_gflops(device)
+    fused = trainer_rate(a.runs, device, "fused")
+    autograd = trainer_rate(a.runs, device, "autograd")[0]
+    res = runs_result(a, device, naive_rate, lambda n, device: fused[:2])
+    res.update({"autograd_runs_per_s": autograd, "speedup_vs_autograd": fused[0] / autograd,
+                "autograd_vs_naive": autograd / res["naive_runs_per_s"], "gemm_gflops": gemm,
+                "batched_gflops": fused[2], "fraction_of_gemm": fused[2] / gemm})
+    report(res, a.json, width=20)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 
 from nnbayes.core.complexity import entropy, lz_complexity, lz_complexity_str, lz_components
 
-GOLDEN = Path(__file__).parent / "data" / "lz_golden_funs.txt"
+GOLDEN = Path(__file__).parents[1] / "data" / "lz_golden_funs.txt"
 
 # Target functions of arXiv 2304.06670 with (default, occam2304) C_LZ.
 TARGETS = [

@@ -37,6 +37,6 @@ def test_lock_satisfies_pyproject_ranges():
 
 
 def test_every_rule_names_an_existing_env():
-    for smk in (REPO / "workflow" / "rules").glob("*.smk"):
+    for smk in (REPO / "workflow" / "rules").rglob("*.smk"):
         for env in re.findall(r'conda:\s*\n\s*"([^"]+)"', smk.read_text()):
             assert (smk.parent / env).resolve().is_file(), f"{smk.name}: {env} missing"

@@ -18,7 +18,7 @@ def test_lint_is_clean():
 
 
 def test_snakefmt_is_clean():
-    files = ["Snakefile", *map(str, (REPO / "workflow" / "rules").glob("*.smk"))]
+    files = ["Snakefile", *map(str, (REPO / "workflow" / "rules").rglob("*.smk"))]
     r = subprocess.run(["snakefmt", "--check", *files], cwd=REPO, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 

@@ -29,12 +29,13 @@ def code(command, *modules):
     """Library files a job running `nnbayes <command>` is made of (plus `modules` it loads by
     name), derived from the imports (`nnbayes.workflow.code_deps`): editing one reruns exactly
     the jobs whose code holds it."""
-    return code_files(handler_imports(*handler(command)) | set(modules), ROOT)
+    return code_files(handler_imports(*handler(command)) | set(modules))
 
 
 def figure(tables, used_config, study):
     """A figure target of `study`: the tables it reads and the config it depends on. It is judged
-    by nnbayes.<study>.checks, plotted by nnbayes.<study>.plots from notebooks/<study>/<name>.py."""
+    by nnbayes.<study>.checks, plotted by nnbayes.<study>.plots from notebooks/<study>/<name>.py.
+    """
     return {"tables": tables, "config": used_config, "study": study}
 
 

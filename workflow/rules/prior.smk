@@ -1,52 +1,26 @@
 # Stage 2: the prior P(f) -- sample nets from their init distribution, count their functions.
 
 
-def shard_samples(wc):
-    """Nets in shard `wc.shard`: the experiment's samples split as evenly as possible."""
-    exp = EXPERIMENTS[wc.experiment]
-    q, r = divmod(exp["samples"], exp["shards"])
-    return q + (int(wc.shard) < r)
-
-
-def shard_paths(wc):
-    exp = EXPERIMENTS[wc.experiment]
-    return expand(
-        "<results>/samples/prior/{experiment}/{point}/shard-{shard:04d}.parquet",
-        experiment=wc.experiment,
-        point=wc.point,
-        shard=range(exp["shards"]),
-    )
-
-
-def prior_tables(experiments):
-    return [
-        f"<results>/samples/prior/{e}/{p}.parquet"
-        for e in experiments
-        for p in SAMPLE_SETS[e]
-    ]
+include: "helpers/prior.smk"
 
 
 FIGURES.update(
     {
-    "fig1_perceptron_t": figure(
-        prior_tables(["perceptron"]), EXPERIMENTS["perceptron"], "prior"
-    ),
-    "fig2_depth_t": figure(
-        prior_tables(["depth"]), EXPERIMENTS["depth"], "prior"
-    ),
-    "fig3_rank": figure(
-        prior_tables(["fcn"]), EXPERIMENTS["fcn"], "prior"
-    ),
-    "fig4_simplicity": figure(
-        prior_tables(["fcn", "random"]),
-        [EXPERIMENTS["fcn"], EXPERIMENTS["random"]],
-        "prior",
-    ),
-    "fig5_order_chaos": figure(
-        prior_tables(["chaos", "random"]),
-        [EXPERIMENTS["chaos"], EXPERIMENTS["random"]],
-        "prior",
-    ),
+        "fig1_perceptron_t": figure(
+            prior_tables(["perceptron"]), EXPERIMENTS["perceptron"], "prior"
+        ),
+        "fig2_depth_t": figure(prior_tables(["depth"]), EXPERIMENTS["depth"], "prior"),
+        "fig3_rank": figure(prior_tables(["fcn"]), EXPERIMENTS["fcn"], "prior"),
+        "fig4_simplicity": figure(
+            prior_tables(["fcn", "random"]),
+            [EXPERIMENTS["fcn"], EXPERIMENTS["random"]],
+            "prior",
+        ),
+        "fig5_order_chaos": figure(
+            prior_tables(["chaos", "random"]),
+            [EXPERIMENTS["chaos"], EXPERIMENTS["random"]],
+            "prior",
+        ),
     }
 )
 

@@ -3,21 +3,7 @@
 # generalisation of QNNs trained through the map, the QNN-kernel GP and the layered QNN.
 
 
-from nnbayes.qnn.plan import prior_sets
-
-QNN = config["qnn"]
-QNN_SETS = prior_sets(QNN)
-QNN_LEARNERS = ("tpp", "kernel", "layered", "fcn")
-
-
-def qnn_prior_tables():
-    return [f"<results>/samples/qnn/prior/{s}.parquet" for s in QNN_SETS]
-
-
-def qnn_learning_tables():
-    return [f"<results>/data/qnn/learning/{k}.parquet" for k in QNN_LEARNERS] + [
-        "<results>/data/qnn/targets.parquet"
-    ]
+include: "helpers/qnn.smk"
 
 
 FIGURES.update(

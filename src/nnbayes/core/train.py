@@ -13,12 +13,14 @@ momentum), Adam, and AGD (Bernstein, Mingard et al., arXiv 2304.05187) with bias
 per layer as in `agd_prime`.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from nnbayes.core.functions import pack_bits
+from nnbayes.core.fused_train import forward_chunked, fused_step
 from nnbayes.core.networks import Params, forward
 
 OPTIMIZERS = ("sgd", "adam", "agd")
@@ -65,29 +67,44 @@ class _Optimiser:
         if name not in OPTIMIZERS:
             raise ValueError(f"optimizer {name!r} is not one of {list(OPTIMIZERS)}")
         self.name, self.lr, self.momentum, self.betas, self.eps = name, lr, momentum, betas, eps
-        self.state = [[torch.zeros_like(p) for p in params] for _ in range(2)]  # m, v / velocity
+        n_state = {"sgd": int(momentum != 0), "adam": 2, "agd": 0}[name]  # velocity / m, v
+        self.state = [[torch.zeros_like(p) for p in params] for _ in range(n_state)]
         self.t = 0
 
     def keep(self, idx: torch.Tensor) -> None:
         self.state = [[s[idx] for s in group] for group in self.state]
 
-    @torch.no_grad()
-    def step(self, params: list[torch.Tensor]) -> None:
-        grads = [p.grad for p in params]
+    def step(self, params: list[torch.Tensor], grads: Iterable[tuple[int, torch.Tensor]]) -> None:
+        """One update of every net."""
         self.t += 1
+        self.apply(params, grads)
+
+    @torch.no_grad()
+    def apply(self, params: list[torch.Tensor], grads: Iterable[tuple[int, torch.Tensor]],
+              rows: slice = slice(None)) -> None:
+        """Update the nets `rows` of the batch (params holds just those) from (index into params,
+        gradient) pairs, leaving `t` to the caller, so that a step can go chunk by chunk. SGD and
+        Adam apply each pair as it comes, so a fused backward updates a layer while its gradient
+        is still in cache; AGD needs every layer's norm first."""
+        if self.name == "agd":
+            by_index = dict(grads)
+            self._agd(params, [by_index[i] for i in range(len(params))])
+            return
+        for i, g in grads:
+            self._update(params[i], g, [group[i][rows] for group in self.state])
+
+    def _update(self, p: torch.Tensor, g: torch.Tensor, state: list[torch.Tensor]) -> None:
+        """SGD (velocity v <- momentum v + g, skipped at momentum 0 where v = g) or Adam."""
         if self.name == "sgd":
-            for p, g, v in zip(params, grads, self.state[0]):
-                v.mul_(self.momentum).add_(g)
-                p.sub_(self.lr * v)
-        elif self.name == "adam":
-            b1, b2 = self.betas
-            for p, g, m, v in zip(params, grads, *self.state):
-                m.mul_(b1).add_(g, alpha=1 - b1)
-                v.mul_(b2).addcmul_(g, g, value=1 - b2)
-                denom = (v / (1 - b2**self.t)).sqrt_().add_(self.eps)
-                p.addcdiv_(m, denom, value=-self.lr / (1 - b1**self.t))
-        else:
-            self._agd(params, grads)
+            if state:
+                g = state[0].mul_(self.momentum).add_(g)
+            p.sub_(self.lr * g)
+            return
+        (b1, b2), (m, v) = self.betas, state
+        m.mul_(b1).add_(g, alpha=1 - b1)
+        v.mul_(b2).addcmul_(g, g, value=1 - b2)
+        denom = (v / (1 - b2**self.t)).sqrt_().add_(self.eps)
+        p.addcdiv_(m, denom, value=-self.lr / (1 - b1**self.t))
 
     def _agd(self, params: list[torch.Tensor], grads: list[torch.Tensor]) -> None:
         """AGD: eta = log((1 + sqrt(1 + 4G)) / 2), G the mean scaled weight-gradient norm."""
@@ -139,6 +156,18 @@ def pairs(flat: list[torch.Tensor]) -> Params:
     return list(zip(flat[0::2], flat[1::2]))
 
 
+def autograd_step(flat: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor, activation: str, loss: str,
+                  opt: _Optimiser) -> None:
+    """One step by autograd through networks.forward: the reference the fused step must match."""
+    per_point_loss(forward(pairs(flat), x, activation), y, loss).mean(1).sum().backward()
+    opt.step(flat, ((i, p.grad) for i, p in enumerate(flat)))
+    for p in flat:
+        p.grad = None
+
+
+ENGINES = {"fused": fused_step, "autograd": autograd_step}
+
+
 def train_networks(
     params: Params,
     X_train: torch.Tensor,
@@ -157,6 +186,7 @@ def train_networks(
     momentum: float = 0.0,
     betas: tuple[float, float] = (0.9, 0.999),
     eps: float = 1e-8,
+    engine: str = "fused",
 ) -> TrainResult:
     """Train every net in `params` on (X_train, y_train in {0,1}); see module doc.
 
@@ -165,11 +195,15 @@ def train_networks(
     result counts the same rounds. Only `gen` draws randomness (the batch orders or draws).
     Each of X_train [m, d], y_train [m] and X_test [N, d] may instead be given per net
     ([B, m, d], [B, m], [B, N, d]), so nets on different targets, label noise or training
-    sets train in one batch.
+    sets train in one batch. `engine` "fused" (fused_train's hand-written backward) or
+    "autograd" (the reference) computes the steps; both draw the same batches from `gen`.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r} is not one of {list(ENGINES)}")
+    step, needs_grad = ENGINES[engine], engine == "autograd"
     n_nets, m = params[0][0].shape[0], y_train.shape[-1]
     per_net_x, per_net_y, per_net_test = X_train.dim() == 3, y_train.dim() == 2, X_test.dim() == 3
-    flat = [p.detach().clone().requires_grad_() for Wb in params for p in Wb]
+    flat = [p.detach().clone().requires_grad_(needs_grad) for Wb in params for p in Wb]
     opt = _Optimiser(optimizer, flat, lr, momentum, betas, eps)
     active = torch.arange(n_nets, device=X_train.device)
     final = [p.detach().clone() for p in flat]
@@ -182,15 +216,12 @@ def train_networks(
             x_batch = (X_train.gather(1, idx[..., None].expand(-1, -1, X_train.shape[2])) if per_net_x
                        else X_train[idx])
             y_batch = y_train.gather(1, idx) if per_net_y else y_train[idx]
-            per_point_loss(forward(pairs(flat), x_batch, activation), y_batch, loss).mean(1).sum().backward()
-            opt.step(flat)
-            for p in flat:
-                p.grad = None
+            step(flat, x_batch, y_batch, activation, loss, opt)
             if batches.adversarial:
                 with torch.no_grad():
                     batches.record(idx, per_point_loss(forward(pairs(flat), x_batch, activation), y_batch, loss))
         with torch.no_grad():
-            fit = ((forward(pairs(flat), X_train, activation) > 0) == (y_train > 0.5)).all(1)
+            fit = ((forward_chunked(flat, X_train, activation) > 0) == (y_train > 0.5)).all(1)
             done = fit if epoch < max_epochs else torch.ones_like(fit)
             if done.any():
                 ids = active[done].cpu().numpy()
@@ -202,7 +233,7 @@ def train_networks(
                     f[active[done]] = p[done]
                 keep = (~done).nonzero().flatten()
                 active = active[keep]
-                flat = [p[keep].detach().requires_grad_() for p in flat]
+                flat = [p[keep].detach().requires_grad_(needs_grad) for p in flat]
                 opt.keep(keep)
                 batches.keep(keep)
                 if per_net_x:

@@ -82,6 +82,7 @@ def handler_imports(module: str, function: str) -> set[str]:
     return needed | {module}
 
 
-def code_files(modules: set[str], root: Path) -> list[str]:
-    """The closure of `modules` as repository-relative file paths, sorted (rule inputs)."""
-    return sorted(str(module_path(m).relative_to(root)) for m in closure(modules))
+def code_files(modules: set[str]) -> list[str]:
+    """The closure of `modules` as paths relative to the repository root (src/nnbayes/...),
+    sorted: rule inputs, resolved in whichever clone runs the workflow."""
+    return sorted(str(module_path(m).relative_to(SRC.parents[1])) for m in closure(modules))

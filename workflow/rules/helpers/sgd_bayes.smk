@@ -1,0 +1,78 @@
+# Helpers of sgd_bayes.smk: the tables its figures read, its shard lists and job parameters.
+
+TASKS = config["sgd_bayes"]["tasks"]
+VARIANTS = config["sgd_bayes"]["variants"]
+PRIOR_EP = config["gp_checks"]["prior_ep"]["experiment"]
+
+
+def shard_runs(wc):
+    """Training runs in shard `wc.shard` of a task's variant."""
+    task = TASKS[wc.task]
+    q, r = divmod(task["runs"], task["shards"])
+    return q + (int(wc.shard) < r)
+
+
+def train_shard_paths(wc):
+    return expand(
+        "<results>/samples/train/{task}/{variant}/shard-{shard:04d}.parquet",
+        task=wc.task,
+        variant=wc.variant,
+        shard=range(TASKS[wc.task]["shards"]),
+    )
+
+
+def train_tables(task):
+    return [
+        f"<results>/samples/train/{task}/{v}.parquet" for v in TASKS[task]["variants"]
+    ]
+
+
+def abi_tables(task):
+    """The task's ABI table (P_B by rejection from the finite-width prior), if it has one."""
+    return [f"<results>/samples/abi/{task}.parquet"] if "abi" in TASKS[task] else []
+
+
+def abi_shard_samples(wc):
+    abi = TASKS[wc.task]["abi"]
+    q, r = divmod(abi["samples"], abi["shards"])
+    return q + (int(wc.shard) < r)
+
+
+def abi_shard_paths(wc):
+    return expand(
+        "<results>/samples/abi/{task}/shard-{shard:04d}.parquet",
+        task=wc.task,
+        shard=range(TASKS[wc.task]["abi"]["shards"]),
+    )
+
+
+def posterior_tables(task):
+    return [
+        f"<results>/data/posterior/{task}.parquet",
+        f"<results>/data/posterior/{task}-errors.parquet",
+    ]
+
+
+def task_inputs(wc):
+    """The data files a task is built from (named, so `task_flags` can pass them on)."""
+    if TASKS[wc.task]["data"]["kind"] == "images":
+        return {"images": rules.images.output[0]}
+    return {
+        "cube": rules.boolean_data.output.cube,
+        "targets": rules.boolean_data.output.targets,
+    }
+
+
+def task_flags(wc, input):
+    return " ".join(
+        f"--{k} {input[k]}" for k in ("cube", "targets", "images") if k in input.keys()
+    )
+
+
+def _sgd_bayes(*tasks):
+    """What a P_opt-vs-P_B figure depends on: its tasks, their variants, the GP options."""
+    return {
+        "tasks": {t: TASKS[t] for t in tasks},
+        "variants": {v: VARIANTS[v] for t in tasks for v in TASKS[t]["variants"]},
+        "posterior": config["sgd_bayes"]["posterior"],
+    }
