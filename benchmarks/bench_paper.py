@@ -28,7 +28,8 @@ from nnbayes.sgd_bayes.posterior import task_kernel
 from nnbayes.prior.sampler import sample_shard
 from nnbayes.core.runs import train_shard
 from nnbayes.core.tasks import load_task
-from nnbayes.workflow.config import expand_grids, resolve
+from nnbayes.core.specs import expand_grids
+from nnbayes.workflow.config import resolve
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,33 +9,31 @@
 # ---
 
 # %% [markdown]
-# # Learned functions by width and seed beside the kernel limit (T12)
-#
-# One-hidden-layer ReLU nets fitted to 4 XOR points in 2-D. With antisymmetric init (f0 = 0) the
-# seeds converge to the NTK interpolant (all layers trained) or the NNGP interpolant (hidden rate
-# 1/N); with a plain init a GP offset f0 - A f0(X) stays at every width.
+# # ens3_width_functions: Learned functions by width and seed beside the kernel limit (T12)
 
 # %% tags=["parameters"]
-tables: list = []  # the tables this figure plots (parquet)
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "ens3_width_functions.png"  # output figure
 pdf = "ens3_width_functions.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.ensemble import plots
+from nnbayes.workflow.registry import draw, figure
 
-from nnbayes.core import plotting
-from nnbayes.core.tables import load_sets
+FIGURE = "ens3_width_functions"  # declared in nnbayes.ensemble.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
 
-sets = load_sets(tables)
-fig = plots.width_functions(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (replication targets T11-T12)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

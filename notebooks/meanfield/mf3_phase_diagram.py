@@ -9,33 +9,31 @@
 # ---
 
 # %% [markdown]
-# # Phase diagram over (kappa, P) (T9)
-#
-# log10 of each method's test MSE relative to KRR's over the (kappa, P) grid of the parity task
-# (blue: feature learning beats the kernel). Lines: the onset P_c(kappa) where m first exceeds KRR's
-# by 0.1, for SGLD (black) and the method of the panel.
+# # mf3_phase_diagram: Phase diagram over (kappa, P) (T9)
 
 # %% tags=["parameters"]
-tables: list = []  # the tables this figure plots (parquet)
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "mf3_phase_diagram.png"  # output figure
 pdf = "mf3_phase_diagram.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.meanfield import plots
+from nnbayes.workflow.registry import draw, figure
 
-from nnbayes.core import plotting
-from nnbayes.core.tables import load_sets
+FIGURE = "mf3_phase_diagram"  # declared in nnbayes.meanfield.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
 
-sets = load_sets(tables)
-fig = plots.phase_diagram(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (replication targets T7-T10)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

@@ -9,33 +9,31 @@
 # ---
 
 # %% [markdown]
-# # Prior x likelihood predicts the posterior over complexity (2304.06670 Fig. 2)
-#
-# P(K|S) ~ P(K) x L_m(K): the sampled prior over C_LZ of the same architecture (prior stage,
-# `chaos` experiment) times the mean of the 10 largest a^m among functions found around the
-# target (a = accuracy on the cube), against the output C_LZ of nets trained on random S of size m.
+# # occam3_prior_likelihood: Prior x likelihood against the posterior over complexity (2304.06670 Fig. 2)
 
 # %% tags=["parameters"]
-tables: list = []  # the tables this figure plots (parquet)
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "occam3_prior_likelihood.png"  # output figure
 pdf = "occam3_prior_likelihood.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.occam import plots
+from nnbayes.workflow.registry import draw, figure
 
-from nnbayes.core import plotting
-from nnbayes.core.tables import load_sets
+FIGURE = "occam3_prior_likelihood"  # declared in nnbayes.occam.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
 
-sets = load_sets(tables)
-fig = plots.prior_likelihood(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (replication target T12)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

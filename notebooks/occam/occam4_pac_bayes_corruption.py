@@ -9,33 +9,31 @@
 # ---
 
 # %% [markdown]
-# # PAC-Bayes bound under label corruption (1805.08522)
-#
-# One image training set whose labels (and the test labels) are replaced by coin flips with
-# probability `level`: the measured test error of nets trained to zero training error, and the
-# PAC-Bayes bound from the NNGP's log P(S) (EP), which should stay above it and rise with it.
+# # occam4_pac_bayes_corruption: PAC-Bayes bound under label corruption (1805.08522)
 
 # %% tags=["parameters"]
-tables: list = []  # the tables this figure plots (parquet)
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "occam4_pac_bayes_corruption.png"  # output figure
 pdf = "occam4_pac_bayes_corruption.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.occam import plots
+from nnbayes.workflow.registry import draw, figure
 
-from nnbayes.core import plotting
-from nnbayes.core.tables import load_sets
+FIGURE = "occam4_pac_bayes_corruption"  # declared in nnbayes.occam.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
 
-sets = load_sets(tables)
-fig = plots.corruption(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (replication target T15)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

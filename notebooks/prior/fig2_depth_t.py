@@ -9,31 +9,31 @@
 # ---
 
 # %% [markdown]
-# # P(t) as ReLU layers are added and sigma_b grows (arXiv 1909.11522, T3)
-#
-# The bias toward low entropy (t near 0 or 2^n) grows monotonically with the number of ReLU
-# layers and with the bias variance.
+# # fig2_depth_t: P(t) as ReLU layers are added and sigma_b grows (arXiv 1909.11522, T3)
 
 # %% tags=["parameters"]
-tables: list = []  # merged prior sample tables (parquet), one per setting
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "fig2_depth_t.png"  # output figure
 pdf = "fig2_depth_t.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.core import plotting
-from nnbayes.prior import plots
-from nnbayes.core.tables import load_sets
+from nnbayes.workflow.registry import draw, figure
 
-sets = load_sets(tables)
-fig = plots.depth_t(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+FIGURE = "fig2_depth_t"  # declared in nnbayes.prior.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
+
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (replication targets T1-T5)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

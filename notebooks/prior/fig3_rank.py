@@ -9,31 +9,31 @@
 # ---
 
 # %% [markdown]
-# # Rank plot of P(f) for the 7-40-40-1 ReLU net (arXiv 1805.08522, T4)
-#
-# P(f) against its rank, log-log, spans many decades: a few simple functions carry most of
-# the mass. The dashed line is the scale-free law P(r) = 1/(r ln 2^128).
+# # fig3_rank: Rank plot of P(f) for the 7-40-40-1 ReLU net (arXiv 1805.08522, T4)
 
 # %% tags=["parameters"]
-tables: list = []  # merged prior sample tables (parquet), one per setting
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "fig3_rank.png"  # output figure
 pdf = "fig3_rank.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.core import plotting
-from nnbayes.prior import plots
-from nnbayes.core.tables import load_sets
+from nnbayes.workflow.registry import draw, figure
 
-sets = load_sets(tables)
-fig = plots.rank(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+FIGURE = "fig3_rank"  # declared in nnbayes.prior.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
+
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (replication targets T1-T5)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

@@ -9,31 +9,31 @@
 # ---
 
 # %% [markdown]
-# # The prior across the ordered-to-chaotic transition (arXiv 2304.06670 Fig. 1, T5)
-#
-# 10-layer tanh nets: at sigma_w = 1 (ordered) the prior favours simple functions; as sigma_w
-# grows into the chaotic regime P(K) approaches that of uniformly random strings.
+# # fig5_order_chaos: The prior across the ordered-to-chaotic transition (arXiv 2304.06670 Fig. 1, T5)
 
 # %% tags=["parameters"]
-tables: list = []  # merged prior sample tables (parquet), one per setting
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "fig5_order_chaos.png"  # output figure
 pdf = "fig5_order_chaos.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.core import plotting
-from nnbayes.prior import plots
-from nnbayes.core.tables import load_sets
+from nnbayes.workflow.registry import draw, figure
 
-sets = load_sets(tables)
-fig = plots.order_chaos(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+FIGURE = "fig5_order_chaos"  # declared in nnbayes.prior.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
+
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (replication targets T1-T5)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

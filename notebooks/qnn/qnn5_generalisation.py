@@ -9,37 +9,31 @@
 # ---
 
 # %% [markdown]
-# # Generalisation error against target complexity: QNNs, the QNN-kernel GP, the layered QNN, the FCN
-#
-# Mean test error on E (the cube minus S) against the target's C_LZ: perceptrons on h_R(x)
-# trained through the map (GD from the Gaussian prior, and their min-norm fit), the NNGP built
-# on the QNN kernel, the layered QNN, and the FCN trained by SGD with its NNGP.
+# # qnn5_generalisation: Generalisation error against target complexity: QNNs, the QNN-kernel GP, the layered QNN, the FCN
 
 # %% tags=["parameters"]
-tables: list = []  # the tables this figure plots (parquet)
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "qnn5_generalisation.png"  # output figure
 pdf = "qnn5_generalisation.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.core import plotting
+from nnbayes.workflow.registry import draw, figure
 
-from nnbayes.qnn import plots
-from nnbayes.core.tables import load_sets
+FIGURE = "qnn5_generalisation"  # declared in nnbayes.qnn.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
 
-sets = load_sets(tables)
-fig = plots.generalisation(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (T5)
-#
-# Evidence tags as in the research note (§1): [P] the paper's abstract, [R] reconstructed here,
-# [M] the note's scratch measurements. The paper's full text was not readable, so no row compares
-# with a number of the paper's own.
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

@@ -9,32 +9,31 @@
 # ---
 
 # %% [markdown]
-# # The GP prior against the sampled network prior (arXiv 1805.08522, T7)
-#
-# P(f) of the most frequent functions of the 7-40-40-1 prior, sampled at width 40, against
-# the NNGP (infinite width) probability by EP and by the exact tilting estimator.
+# # fig10_prior_ep: The GP prior against the sampled network prior (arXiv 1805.08522, T7)
 
 # %% tags=["parameters"]
-tables: list = []  # the comparison tables this figure plots (parquet)
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "fig10_prior_ep.png"  # output figure
 pdf = "fig10_prior_ep.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.core import plotting
+from nnbayes.workflow.registry import draw, figure
 
-from nnbayes.sgd_bayes import plots
-from nnbayes.core.tables import load_sets
+FIGURE = "fig10_prior_ep"  # declared in nnbayes.sgd_bayes.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
 
-sets = load_sets(tables)
-fig = plots.prior_ep(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (replication target T7)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

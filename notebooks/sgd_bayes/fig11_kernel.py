@@ -9,32 +9,31 @@
 # ---
 
 # %% [markdown]
-# # The NNGP kernel against wide random nets (T14)
-#
-# Every entry of the analytic kernel against the Monte-Carlo covariance of the read-out of
-# wide random nets; standardised errors should look like N(0, 1) up to an O(1/width) bias.
+# # fig11_kernel: The NNGP kernel against wide random nets (T14)
 
 # %% tags=["parameters"]
-tables: list = []  # the comparison tables this figure plots (parquet)
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "fig11_kernel.png"  # output figure
 pdf = "fig11_kernel.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.core import plotting
+from nnbayes.workflow.registry import draw, figure
 
-from nnbayes.sgd_bayes import plots
-from nnbayes.core.tables import load_sets
+FIGURE = "fig11_kernel"  # declared in nnbayes.sgd_bayes.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
 
-sets = load_sets(tables)
-fig = plots.kernel(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (replication target T14)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

@@ -9,35 +9,31 @@
 # ---
 
 # %% [markdown]
-# # Bayes without a Gaussian process: ABI against the NNGP and SGD (T8, finite width)
-#
-# The authors' "ABI": sample the 7-40-40-1 ReLU prior, keep the nets whose function fits S and
-# count their functions on E. That is P_B(f|S) of the finite-width network itself, no GP.
-# Left: the NNGP's P_B (EP dots, exact diamonds) against it; middle: P_SGD against it; right:
-# the test-error distributions of the three. Target 1 of the authors' runs (mask A) is used
-# because it has the largest P(S) of their seven targets (4e-4), so rejection is affordable.
+# # fig12_abi: Bayes without a Gaussian process: ABI against the NNGP and SGD (T8, finite width)
 
 # %% tags=["parameters"]
-tables: list = []  # the comparison tables this figure plots (parquet)
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "fig12_abi.png"  # output figure
 pdf = "fig12_abi.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.core import plotting
+from nnbayes.workflow.registry import draw, figure
 
-from nnbayes.sgd_bayes import plots
-from nnbayes.core.tables import load_sets
+FIGURE = "fig12_abi"  # declared in nnbayes.sgd_bayes.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
 
-sets = load_sets(tables)
-fig = plots.abi(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (T8 with the finite-width posterior)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

@@ -9,32 +9,31 @@
 # ---
 
 # %% [markdown]
-# # Generalisation: trained nets vs the Bayesian posterior (arXiv 2006.15191)
-#
-# The distribution of test errors on E over the functions optimisers find, against the
-# distribution under the exact NNGP posterior (importance-weighted samples of P_B(f|S)).
+# # fig8_generalisation: Generalisation: trained nets against the Bayesian posterior (arXiv 2006.15191)
 
 # %% tags=["parameters"]
-tables: list = []  # merged training tables (one per variant), then the posterior scores and errors
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "fig8_generalisation.png"  # output figure
 pdf = "fig8_generalisation.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.core import plotting
+from nnbayes.workflow.registry import draw, figure
 
-from nnbayes.sgd_bayes import plots
-from nnbayes.core.tables import load_sets
+FIGURE = "fig8_generalisation"  # declared in nnbayes.sgd_bayes.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
 
-sets = load_sets(tables)
-fig = plots.generalisation(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (replication targets T8, T9, T13)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

@@ -9,32 +9,31 @@
 # ---
 
 # %% [markdown]
-# # P_B(f|S) and P_SGD(f|S) against C_LZ (arXiv 2006.15191)
-#
-# Both posteriors prefer simple functions: probability against the Lempel-Ziv complexity
-# of the whole function (the target on S, the found function on E).
+# # fig9_posterior_complexity: P_B(f|S) and P_SGD(f|S) against C_LZ (arXiv 2006.15191)
 
 # %% tags=["parameters"]
-tables: list = []  # merged training tables (one per variant), then the posterior scores and errors
+inputs = "{}"  # JSON {input name: [tables]} from the figure registry, passed by the rule
 checks = ""  # the numbers this figure is judged by (csv)
 png = "fig9_posterior_complexity.png"  # output figure
 pdf = "fig9_posterior_complexity.pdf"  # output figure
 stamp = "dev"  # config hash, passed by the rule; the code version is added when saving
 
 # %%
+import json
+
 import pandas as pd
+from IPython.display import Markdown
 
-from nnbayes.core import plotting
+from nnbayes.workflow.registry import draw, figure
 
-from nnbayes.sgd_bayes import plots
-from nnbayes.core.tables import load_sets
+FIGURE = "fig9_posterior_complexity"  # declared in nnbayes.sgd_bayes.figures: caption, inputs, checks, plot
+Markdown(figure(FIGURE).caption)
 
-sets = load_sets(tables)
-fig = plots.posterior_complexity(sets)
-plotting.save_figure(fig, stamp, png, pdf)
+# %%
+fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by (replication targets T8, T9, T13)
+# ## Checks: the numbers this figure is judged by
 
 # %%
 pd.read_csv(checks, keep_default_na=False)

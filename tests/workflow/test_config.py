@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from conftest import REPO
-from nnbayes.workflow.config import ConfigError, deep_merge, expand_grids, resolve, spec_name
+from nnbayes.core.specs import expand_grids, spec_name
+from nnbayes.workflow.config import ConfigError, deep_merge, resolve
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 BASE = yaml.safe_load((REPO / "config.yaml").read_text())

@@ -21,7 +21,8 @@ import yaml
 
 import slurm_cluster
 from conftest import REPO, copy_repo, snakemake
-from nnbayes.workflow.config import deep_merge, expand_grids
+from nnbayes.core.specs import expand_grids
+from nnbayes.workflow.config import deep_merge
 
 PROFILE = "workflow/profiles/slurm"
 EXPERIMENT = "chaos"  # the smoke preset's cheapest function-table experiment

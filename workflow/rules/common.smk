@@ -1,4 +1,5 @@
-# Helpers shared by the stage files: resolve the preset, expand sample sets, name src inputs.
+# Helpers shared by the stage files: resolve the preset, expand sample sets, derive code inputs,
+# and the figure registry.
 
 import json
 from functools import cache, partial
@@ -6,7 +7,9 @@ from pathlib import Path
 
 from nnbayes.workflow.cli import handler
 from nnbayes.workflow.code_deps import code_files, file_imports, handler_imports
-from nnbayes.workflow.config import config_hash, expand_grids, resolve
+from nnbayes.core.specs import expand_grids
+from nnbayes.workflow.config import config_hash, resolve
+from nnbayes.workflow.registry import all_figures
 
 ROOT = Path(workflow.basedir)
 
@@ -32,16 +35,8 @@ def code(command, *modules):
     return code_files(handler_imports(*handler(command)) | set(modules))
 
 
-def figure(tables, used_config, study):
-    """A figure target of `study`: the tables it reads and the config it depends on. It is judged
-    by nnbayes.<study>.checks, plotted by nnbayes.<study>.plots from notebooks/<study>/<name>.py.
-    """
-    return {"tables": tables, "config": used_config, "study": study}
-
-
-# Every figure is its own target; each study's rules file adds its figures before figures.smk runs.
-FIGURES = {}
-
+# Every figure is its own target, declared once in its study's figures.py (core.figure.Figure).
+FIGURES = {f.name: f for f in all_figures()}
 
 # report sections, by study
 REPORT_CATEGORIES = {
@@ -54,23 +49,33 @@ REPORT_CATEGORIES = {
 }
 
 
+def results(paths):
+    """Paths relative to results/<scale>/ (as the study `paths` modules give them) as rule files."""
+    return [f"<results>/{p}" for p in paths]
+
+
+def figure_inputs(fig):
+    """A figure's named input tables as rule inputs."""
+    return {name: results(paths) for name, paths in FIGURES[fig].inputs(config).items()}
+
+
+def inputs_json(names, wildcards, input):
+    """The named inputs as the JSON `nnbayes checks --inputs` and the notebook take."""
+    return json.dumps({n: list(input[n]) for n in names})
+
+
 def notebook_path(fig):
-    return f"notebooks/{FIGURES[fig]['study']}/{fig}.py"
+    return f"notebooks/{FIGURES[fig].study}/{fig}.py"
 
 
-def notebook_caption(fig, wildcards):
-    """The notebook's first markdown cell (title and what the figure shows), for the report.
-    Used as `partial(notebook_caption, fig)`: a function, since a params string would be
-    formatted with the wildcards (captions hold LaTeX braces)."""
-    lines = Path(notebook_path(fig)).read_text().splitlines()
-    start = lines.index("# %% [markdown]") + 1
-    end = next(
-        (i for i in range(start, len(lines)) if lines[i].startswith("# %%")), len(lines)
-    )
-    return "\n".join(line[2:] for line in lines[start:end]).strip().lstrip("# ")
+def figure_caption(fig, wildcards):
+    """The figure's caption from the registry, for the report. Used as `partial(figure_caption,
+    fig)`: a function, since a params string would be formatted with the wildcards (captions hold
+    LaTeX braces)."""
+    return FIGURES[fig].caption.lstrip("# ")
 
 
 def figure_stamp(fig):
     """Config hash of what a figure depends on (code version is added at render time)."""
-    used = [config["seed"], config["data"], FIGURES[fig]["config"]]
+    used = [config["seed"], config["data"], FIGURES[fig].config(config)]
     return f"scale={config['scale']} config={config_hash(used)}"

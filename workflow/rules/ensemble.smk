@@ -1,37 +1,10 @@
 # The "ensemble prior" seed essay (research note §3): the min-L2 toy model's Monte Carlo, wide
 # nets fitted to 4 points (one job per width) and their kernel limits.
 
+from nnbayes.ensemble import paths as ensemble_paths
+
 ENSEMBLE = config["ensemble"]
-RATIO_TABLES = ["<results>/data/ensemble/ratio.parquet"]
-WIDTH_TABLES = expand(
-    "<results>/data/ensemble/width/N{width}.parquet", width=ENSEMBLE["width"]["widths"]
-) + ["<results>/data/ensemble/width/limit.parquet"]
-
-FIGURES.update(
-    {
-        "ens1_contribution_ratio": figure(
-            RATIO_TABLES,
-            ENSEMBLE["ratio"],
-            "ensemble",
-        ),
-        "ens2_data_requirement": figure(
-            RATIO_TABLES,
-            ENSEMBLE["ratio"],
-            "ensemble",
-        ),
-        "ens3_width_functions": figure(
-            WIDTH_TABLES,
-            ENSEMBLE["width"],
-            "ensemble",
-        ),
-        "ens4_width_scaling": figure(
-            WIDTH_TABLES,
-            ENSEMBLE["width"],
-            "ensemble",
-        ),
-    }
-)
-
+RATIO_TABLES = results([ensemble_paths.RATIO])
 
 rule ensemble_ratio:
     input:

@@ -1,13 +1,15 @@
-# Figures: the numbers each is judged by (a checks table), then a thin notebook that plots.
+# Figures, one pair of rules each, built from the registry (each study's figures.py): the numbers
+# a figure is judged by (a checks table), then a thin notebook that plots it.
 
 for _fig, _spec in FIGURES.items():
+    _inputs = figure_inputs(_fig)
 
     rule:
         name:
             f"checks_{_fig}"
         input:
-            code("checks", f"nnbayes.{_spec['study']}.checks"),
-            tables=_spec["tables"],
+            code("checks", f"nnbayes.{_spec.study}.figures"),
+            **_inputs,
         output:
             f"<results>/reports/{_fig}.csv",
         log:
@@ -18,31 +20,32 @@ for _fig, _spec in FIGURES.items():
             "../../envs/pipeline.yaml"
         params:
             figure=_fig,
-            module=f"nnbayes.{_spec['study']}.checks",
+            inputs=partial(inputs_json, list(_inputs)),
         shell:
-            "nnbayes checks --module {params.module} --figure {params.figure} --out {output}"
-            " {input.tables} > {log} 2>&1"
+            "nnbayes checks --figure {params.figure} --inputs {params.inputs:q} --out {output}"
+            " > {log} 2>&1"
 
     rule:
         name:
             _fig
         input:
             code("render", *file_imports(ROOT / notebook_path(_fig))),
+            code("checks", f"nnbayes.{_spec.study}.figures"),
+            **_inputs,
             nb=notebook_path(_fig),
-            tables=_spec["tables"],
             checks=f"<results>/reports/{_fig}.csv",
         output:
             png=report(
                 f"<results>/figures/{_fig}.png",
                 caption="../report/figure.rst",
-                category=REPORT_CATEGORIES[_spec["study"]],
+                category=REPORT_CATEGORIES[_spec.study],
                 labels={"figure": _fig, "kind": "figure"},
             ),
             pdf=f"<results>/figures/{_fig}.pdf",
             html=report(
                 f"<results>/notebooks/{_fig}.html",
                 caption="../report/figure.rst",
-                category=REPORT_CATEGORIES[_spec["study"]],
+                category=REPORT_CATEGORIES[_spec.study],
                 labels={"figure": _fig, "kind": "notebook"},
             ),
         log:
@@ -55,8 +58,9 @@ for _fig, _spec in FIGURES.items():
             "../../envs/pipeline.yaml"
         params:
             stamp=figure_stamp(_fig),
-            caption=partial(notebook_caption, _fig),
+            caption=partial(figure_caption, _fig),
+            inputs=partial(inputs_json, list(_inputs)),
         shell:
             "nnbayes render {input.nb} --executed {log.notebook} --html {output.html}"
-            " -p tables {input.tables} -p checks {input.checks} -p png {output.png}"
+            " -p inputs {params.inputs:q} -p checks {input.checks} -p png {output.png}"
             " -p pdf {output.pdf} -p stamp {params.stamp:q} > {log.log} 2>&1"

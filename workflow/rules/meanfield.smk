@@ -5,21 +5,6 @@
 include: "helpers/meanfield.smk"
 
 
-FIGURES.update(
-    {
-        fig: figure(
-            MF_FIGURE_TABLES,
-            MEANFIELD,
-            "meanfield",
-        )
-        for fig in (
-            "mf1_order_parameter",
-            "mf2_learning_curves",
-            "mf3_phase_diagram",
-            "mf4_feature_selection",
-        )
-    }
-)
 
 
 rule meanfield_point:

@@ -6,53 +6,6 @@
 include: "helpers/occam.smk"
 
 
-FIGURES.update(
-    {
-        "occam1_generalisation": figure(
-            [OCCAM_TARGETS]
-            + occam_runs(OCCAM_GEN["nets"], [OCCAM_GEN["m"]])
-            + expand("<results>/data/occam/bound/{net}.parquet", net=OCCAM_GEN["nets"]),
-            occam_used([*OCCAM_TRAINING, "generalisation", "bound"], OCCAM_GEN["nets"]),
-            "occam",
-        ),
-        "occam2_complexity_error": figure(
-            [OCCAM_TARGETS, "<results>/data/occam/random_labels.parquet"]
-            + occam_runs(OCCAM_PANELS["nets"], [OCCAM_GEN["m"]]),
-            occam_used(
-                [*OCCAM_TRAINING, "generalisation", "panels"], OCCAM_PANELS["nets"]
-            ),
-            "occam",
-        ),
-        "occam3_prior_likelihood": figure(
-            [OCCAM_TARGETS]
-            + occam_runs(OCCAM_PANELS["nets"], OCCAM_PANELS["m"])
-            + expand(
-                "<results>/data/occam/spectrum/{target}.parquet",
-                target=OCCAM_PANELS["targets"],
-            )
-            + occam_prior_k(OCCAM_PANELS["nets"]),
-            occam_used(
-                [*OCCAM_TRAINING, "panels", "spectrum"],
-                OCCAM_PANELS["nets"],
-                prior=EXPERIMENTS["chaos"],
-            ),
-            "occam",
-        ),
-        "occam4_pac_bayes_corruption": figure(
-            expand(
-                "<results>/samples/occam/corruption/shard-{shard:04d}.parquet",
-                shard=range(OCCAM["corruption"]["shards"]),
-            )
-            + ["<results>/data/occam/corruption_bound.parquet"],
-            {
-                "corruption": OCCAM["corruption"],
-                "bound": OCCAM["bound"],
-                "images": config["data"]["images"],
-            },
-            "occam",
-        ),
-    }
-)
 
 
 rule occam_targets:

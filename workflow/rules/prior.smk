@@ -4,25 +4,6 @@
 include: "helpers/prior.smk"
 
 
-FIGURES.update(
-    {
-        "fig1_perceptron_t": figure(
-            prior_tables(["perceptron"]), EXPERIMENTS["perceptron"], "prior"
-        ),
-        "fig2_depth_t": figure(prior_tables(["depth"]), EXPERIMENTS["depth"], "prior"),
-        "fig3_rank": figure(prior_tables(["fcn"]), EXPERIMENTS["fcn"], "prior"),
-        "fig4_simplicity": figure(
-            prior_tables(["fcn", "random"]),
-            [EXPERIMENTS["fcn"], EXPERIMENTS["random"]],
-            "prior",
-        ),
-        "fig5_order_chaos": figure(
-            prior_tables(["chaos", "random"]),
-            [EXPERIMENTS["chaos"], EXPERIMENTS["random"]],
-            "prior",
-        ),
-    }
-)
 
 
 # Stage 2: the prior P(f). One job per shard (the unit a crash can lose), then a merge.

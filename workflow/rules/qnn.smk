@@ -6,43 +6,6 @@
 include: "helpers/qnn.smk"
 
 
-FIGURES.update(
-    {
-        "qnn1_mapping": figure(
-            [
-                "<results>/data/qnn/mapping.parquet",
-                "<results>/data/qnn/moments.parquet",
-            ],
-            [
-                QNN["embeddings"],
-                QNN["mapping"],
-                QNN["circuit_layers"],
-                QNN["observable_qubit"],
-            ],
-            "qnn",
-        ),
-        "qnn2_expressivity": figure(
-            ["<results>/data/qnn/expressivity.parquet"],
-            [QNN["embeddings"], QNN["expressivity"], QNN["kernel"], QNN["layered"]],
-            "qnn",
-        ),
-        "qnn3_class_balance": figure(
-            qnn_prior_tables() + prior_tables(["fcn"]),
-            [QNN_SETS, EXPERIMENTS["fcn"]],
-            "qnn",
-        ),
-        "qnn4_complexity": figure(
-            qnn_prior_tables() + prior_tables(["fcn"]),
-            [QNN_SETS, EXPERIMENTS["fcn"]],
-            "qnn",
-        ),
-        "qnn5_generalisation": figure(
-            qnn_learning_tables(),
-            [QNN["learning"], QNN["embeddings"], QNN["kernel"], QNN["layered"]],
-            "qnn",
-        ),
-    }
-)
 
 
 rule qnn_mapping:

@@ -5,54 +5,6 @@
 include: "helpers/sgd_bayes.smk"
 
 
-FIGURES.update(
-    {
-        "fig6_sgd_vs_bayes": figure(
-            train_tables("boolean") + posterior_tables("boolean"),
-            _sgd_bayes("boolean"),
-            "sgd_bayes",
-        ),
-        "fig7_sgd_vs_bayes_digits": figure(
-            train_tables("digits") + posterior_tables("digits"),
-            _sgd_bayes("digits"),
-            "sgd_bayes",
-        ),
-        "fig12_abi": figure(
-            train_tables("boolean_abi")
-            + abi_tables("boolean_abi")
-            + posterior_tables("boolean_abi"),
-            _sgd_bayes("boolean_abi"),
-            "sgd_bayes",
-        ),
-        "fig8_generalisation": figure(
-            [
-                p
-                for t in TASKS
-                for p in train_tables(t) + abi_tables(t) + posterior_tables(t)
-            ],
-            _sgd_bayes(*TASKS),
-            "sgd_bayes",
-        ),
-        "fig9_posterior_complexity": figure(
-            train_tables("boolean") + posterior_tables("boolean"),
-            _sgd_bayes("boolean"),
-            "sgd_bayes",
-        ),
-        "fig10_prior_ep": figure(
-            [
-                f"<results>/data/gp_checks/prior_ep/{PRIOR_EP}/{p}.parquet"
-                for p in SAMPLE_SETS[PRIOR_EP]
-            ],
-            [EXPERIMENTS[PRIOR_EP], config["gp_checks"]["prior_ep"]],
-            "sgd_bayes",
-        ),
-        "fig11_kernel": figure(
-            ["<results>/data/gp_checks/kernel.parquet"],
-            config["gp_checks"]["kernel"],
-            "sgd_bayes",
-        ),
-    }
-)
 
 
 rule train_shard:

@@ -168,6 +168,49 @@ def autograd_step(flat: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor, ac
 ENGINES = {"fused": fused_step, "autograd": autograd_step}
 
 
+@dataclass
+class _Active:
+    """The nets still training, compacted together: their parameters [W0, b0, ...], their indices
+    in the input batch, and their data where it is given per net ([B, ...]; shared otherwise)."""
+
+    flat: list[torch.Tensor]
+    ids: torch.Tensor
+    X_train: torch.Tensor
+    y_train: torch.Tensor
+    X_test: torch.Tensor
+
+    def batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each net's mini-batch (x [B, b, d], y [B, b]) from its indices idx [B, b]."""
+        x = (self.X_train.gather(1, idx[..., None].expand(-1, -1, self.X_train.shape[2]))
+             if self.X_train.dim() == 3 else self.X_train[idx])
+        y = self.y_train.gather(1, idx) if self.y_train.dim() == 2 else self.y_train[idx]
+        return x, y
+
+    def keep(self, keep: torch.Tensor, needs_grad: bool) -> None:
+        self.ids = self.ids[keep]
+        self.flat = [p[keep].detach().requires_grad_(needs_grad) for p in self.flat]
+        if self.X_train.dim() == 3:
+            self.X_train = self.X_train[keep]
+        if self.y_train.dim() == 2:
+            self.y_train = self.y_train[keep]
+        if self.X_test.dim() == 3:
+            self.X_test = self.X_test[keep]
+
+
+def _record(result: TrainResult, nets: _Active, done: torch.Tensor, fit: torch.Tensor, epoch: int,
+            activation: str) -> None:
+    """Write the finished nets' function on E, convergence, epochs and parameters into `result`."""
+    ids = nets.ids[done].cpu().numpy()
+    X_done = nets.X_test[done] if nets.X_test.dim() == 3 else nets.X_test
+    result.test_ids[ids] = pack_bits(forward(pairs([p[done] for p in nets.flat]), X_done, activation) > 0)
+    fitted = fit[done].cpu().numpy()
+    result.converged[ids] = fitted
+    result.epochs[ids[fitted]] = epoch
+    for (W, b), (pW, pb) in zip(result.params, pairs(nets.flat)):
+        W[nets.ids[done]] = pW[done]
+        b[nets.ids[done]] = pb[done]
+
+
 def train_networks(
     params: Params,
     X_train: torch.Tensor,
@@ -202,46 +245,28 @@ def train_networks(
         raise ValueError(f"engine {engine!r} is not one of {list(ENGINES)}")
     step, needs_grad = ENGINES[engine], engine == "autograd"
     n_nets, m = params[0][0].shape[0], y_train.shape[-1]
-    per_net_x, per_net_y, per_net_test = X_train.dim() == 3, y_train.dim() == 2, X_test.dim() == 3
-    flat = [p.detach().clone().requires_grad_(needs_grad) for Wb in params for p in Wb]
-    opt = _Optimiser(optimizer, flat, lr, momentum, betas, eps)
-    active = torch.arange(n_nets, device=X_train.device)
-    final = [p.detach().clone() for p in flat]
-    converged = np.zeros(n_nets, dtype=bool)
-    epochs = np.full(n_nets, max_epochs, dtype=np.int64)
-    test_ids = np.zeros((n_nets, 2), dtype=np.uint64)
+    nets = _Active([p.detach().clone().requires_grad_(needs_grad) for Wb in params for p in Wb],
+                   torch.arange(n_nets, device=X_train.device), X_train, y_train, X_test)
+    opt = _Optimiser(optimizer, nets.flat, lr, momentum, betas, eps)
+    result = TrainResult(np.zeros((n_nets, 2), dtype=np.uint64), np.zeros(n_nets, dtype=bool),
+                         np.full(n_nets, max_epochs, dtype=np.int64), pairs([p.detach().clone() for p in nets.flat]))
     batches = MiniBatches(sampler, n_nets, m, min(batch_size, m), history, gen, X_train.device)
     for epoch in range(1, max_epochs + 1):
-        for idx in batches.round(len(active)):
-            x_batch = (X_train.gather(1, idx[..., None].expand(-1, -1, X_train.shape[2])) if per_net_x
-                       else X_train[idx])
-            y_batch = y_train.gather(1, idx) if per_net_y else y_train[idx]
-            step(flat, x_batch, y_batch, activation, loss, opt)
+        for idx in batches.round(len(nets.ids)):
+            x_batch, y_batch = nets.batch(idx)
+            step(nets.flat, x_batch, y_batch, activation, loss, opt)
             if batches.adversarial:
                 with torch.no_grad():
-                    batches.record(idx, per_point_loss(forward(pairs(flat), x_batch, activation), y_batch, loss))
+                    batches.record(idx, per_point_loss(forward(pairs(nets.flat), x_batch, activation), y_batch, loss))
         with torch.no_grad():
-            fit = ((forward_chunked(flat, X_train, activation) > 0) == (y_train > 0.5)).all(1)
+            fit = ((forward_chunked(nets.flat, nets.X_train, activation) > 0) == (nets.y_train > 0.5)).all(1)
             done = fit if epoch < max_epochs else torch.ones_like(fit)
             if done.any():
-                ids = active[done].cpu().numpy()
-                X_done = X_test[done] if per_net_test else X_test
-                test_ids[ids] = pack_bits(forward(pairs([p[done] for p in flat]), X_done, activation) > 0)
-                converged[ids] = fit[done].cpu().numpy()
-                epochs[ids[fit[done].cpu().numpy()]] = epoch
-                for f, p in zip(final, flat):
-                    f[active[done]] = p[done]
+                _record(result, nets, done, fit, epoch, activation)
                 keep = (~done).nonzero().flatten()
-                active = active[keep]
-                flat = [p[keep].detach().requires_grad_(needs_grad) for p in flat]
+                nets.keep(keep, needs_grad)
                 opt.keep(keep)
                 batches.keep(keep)
-                if per_net_x:
-                    X_train = X_train[keep]
-                if per_net_y:
-                    y_train = y_train[keep]
-                if per_net_test:
-                    X_test = X_test[keep]
-        if len(active) == 0:
+        if len(nets.ids) == 0:
             break
-    return TrainResult(test_ids, converged, epochs, pairs(final))
+    return result

@@ -282,11 +282,3 @@ def width_scaling(sets) -> list[dict]:
                             f"closed-form offset variance {pred:.4f}", f"|z| < {Z:g}", abs(z) < Z,
                             f"z {z:+.2f} over {t['seeds']} seeds"))
     return rows
-
-
-FIGURE_CHECKS = {
-    "ens1_contribution_ratio": contribution_ratio,
-    "ens2_data_requirement": data_requirement,
-    "ens3_width_functions": width_functions,
-    "ens4_width_scaling": width_scaling,
-}

@@ -364,11 +364,3 @@ def _iso_spec(df: pd.DataFrame, task: str) -> float:
     """P(|w_S|^2 > |w|^2 / 2) under the isotropic prior: P(F(k, d-k) > (d-k)/k)."""
     d, k = int(df[df["task"] == task]["d"].iloc[0]), int(df[df["task"] == task]["k"].iloc[0])
     return float(scipy.stats.f.sf((d - k) / k, k, d - k)) if k < d else 1.0
-
-
-FIGURE_CHECKS = {
-    "mf1_order_parameter": order_parameter,
-    "mf2_learning_curves": learning_curves,
-    "mf3_phase_diagram": phase_diagram,
-    "mf4_feature_selection": feature_selection,
-}

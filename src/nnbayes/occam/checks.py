@@ -7,7 +7,6 @@ targets table records (`lz_variant`); comparisons with the authors' Fig. 1c use 
 the variant their numbers are in.
 """
 
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -280,11 +279,3 @@ def corruption(sets) -> list[dict]:
     rows.append(row("mean error on the clean test labels per level", str(np.round(clean.to_numpy(), 3).tolist()),
                     "", "", None, "what the noise costs against the true labels"))
     return rows
-
-
-FIGURE_CHECKS: dict[str, Callable] = {
-    "occam1_generalisation": generalisation,
-    "occam2_complexity_error": complexity_error,
-    "occam3_prior_likelihood": prior_likelihood,
-    "occam4_pac_bayes_corruption": corruption,
-}

@@ -5,7 +5,7 @@ pre-registered threshold), the criterion and whether it passed. Criteria with sa
 use bounds of several standard errors, so they fail on a real discrepancy, not by chance.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -184,12 +184,3 @@ def order_chaos(sets) -> list[dict]:
         rows.append(row("sigma_w=8 (chaotic): mean C_LZ - random-string mean", v - random_mean[0],
                          "authors 144.9 vs 148.8", "within 3", abs(v - random_mean[0]) < 3))
     return rows
-
-
-FIGURE_CHECKS: dict[str, Callable] = {
-    "fig1_perceptron_t": perceptron_t,
-    "fig2_depth_t": depth_t,
-    "fig3_rank": fcn_rank,
-    "fig4_simplicity": simplicity,
-    "fig5_order_chaos": order_chaos,
-}

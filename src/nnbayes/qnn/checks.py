@@ -241,12 +241,3 @@ def generalisation(sets) -> list[dict]:
             rows.append(row(f"low-C_LZ targets: FCN (SGD) test error vs tpp_gd {emb}", f"{fcn:.3f} vs {q:.3f}",
                             "paper [P]: DNNs generalise better (richer bias)", "FCN lower", bool(fcn < q)))
     return rows
-
-
-FIGURE_CHECKS = {
-    "qnn1_mapping": mapping,
-    "qnn2_expressivity": expressivity,
-    "qnn3_class_balance": class_balance,
-    "qnn4_complexity": complexity,
-    "qnn5_generalisation": generalisation,
-}

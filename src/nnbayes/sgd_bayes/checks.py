@@ -278,14 +278,3 @@ def kernel(sets) -> list[dict]:
         row("every entry within 4 SE + 2 max(K) / width", bool((err <= allowed).all()), True, "== True",
             bool((err <= allowed).all()), f"max relative error {float((err / d['analytic'].abs()).max()):.4f}"),
     ]
-
-
-FIGURE_CHECKS = {
-    "fig6_sgd_vs_bayes": sgd_vs_bayes,
-    "fig7_sgd_vs_bayes_digits": sgd_vs_bayes,
-    "fig8_generalisation": generalisation,
-    "fig9_posterior_complexity": posterior_complexity,
-    "fig10_prior_ep": prior_ep,
-    "fig12_abi": abi_vs_gp,
-    "fig11_kernel": kernel,
-}

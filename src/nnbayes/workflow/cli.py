@@ -15,9 +15,11 @@ COMMAND_MODULES: tuple[str, ...] = tuple(f"nnbayes.{s}.cli" for s in (
 
 
 def _checks(a):
+    import json
+
     from nnbayes.workflow.registry import figure_checks
 
-    df = figure_checks(a.module, a.figure, a.tables)
+    df = figure_checks(a.figure, json.loads(a.inputs))
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(a.out, index=False)
     print(df.to_string(index=False))
@@ -37,10 +39,9 @@ def _report(a):
 
 def _workflow_commands(sub) -> None:
     s = sub.add_parser("checks", help="the numbers a figure is judged by")
-    s.add_argument("--module", required=True, help="module holding FIGURE_CHECKS")
-    s.add_argument("--figure", required=True)
+    s.add_argument("--figure", required=True, help="figure name (its study's figures.FIGURES)")
+    s.add_argument("--inputs", required=True, help="JSON {input name: [tables]}")
     s.add_argument("--out", required=True)
-    s.add_argument("tables", nargs="+")
     s.set_defaults(func=_checks)
 
     s = sub.add_parser("render", help="run a jupytext notebook with papermill, export HTML")

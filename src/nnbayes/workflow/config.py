@@ -6,7 +6,6 @@ The Snakefile hands the loaded dict in; nothing here opens config.yaml itself.
 
 import copy
 import hashlib
-import itertools
 import json
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import jsonschema
 import yaml
 
 from nnbayes.core.errors import ConfigError
-from nnbayes.core.specs import SPEC_KEYS, spec_name
+from nnbayes.core.specs import expand_grids
 from nnbayes.ensemble.toy import ratio_cells
 from nnbayes.meanfield.plan import check_references as meanfield_references
 from nnbayes.occam.plan import check_references as occam_references
@@ -76,20 +75,6 @@ def validate(config: dict, schema_path: str | Path) -> None:
     while err.context:  # oneOf/anyOf: report the alternative that came closest
         err = jsonschema.exceptions.best_match(err.context)
     raise ConfigError(_describe(err))
-
-
-def expand_grids(experiment: dict, defaults: dict) -> dict[str, dict]:
-    """Every grid point of an experiment as {name: full spec}, in config order."""
-    sets = {}
-    for grid in experiment["grids"]:
-        full = {k: grid.get(k, defaults[k]) for k in SPEC_KEYS}
-        axes = [v if isinstance(v, list) else [v] for v in full.values()]
-        for values in itertools.product(*axes):
-            spec = dict(zip(SPEC_KEYS, values))
-            if spec["kind"] == "uniform":
-                spec = {"kind": "uniform"}
-            sets.setdefault(spec_name(spec), spec)
-    return sets
 
 
 def config_hash(obj) -> str:

@@ -1,20 +1,43 @@
-"""The figures' checks, found by study: each study's `checks` module maps its figure names to
-functions of the loaded tables (FIGURE_CHECKS)."""
+"""Every study's figures (their `figures.FIGURES`), by name: the workflow builds each figure's
+rules from here, `nnbayes checks` judges through it and each notebook draws through it."""
 
 import importlib
-from collections.abc import Sequence
+from functools import cache
 
 import pandas as pd
 
-from nnbayes.core.tables import load_sets
+from nnbayes.core.figure import Figure, Paths, load_inputs
+from nnbayes.core.plotting import save_figure
+
+STUDIES = ("prior", "sgd_bayes", "qnn", "meanfield", "ensemble", "occam")
 
 
-def figure_checks(module: str, figure: str, tables: Sequence[str]) -> pd.DataFrame:
-    """The checks table of one figure: `module` (e.g. nnbayes.sgd_bayes.checks) maps figure
-    names to functions of the loaded tables in its FIGURE_CHECKS."""
-    registry = importlib.import_module(module).FIGURE_CHECKS
-    if figure not in registry:
-        raise ValueError(f"figure {figure!r} is not one of {list(registry)} in {module}")
-    df = pd.DataFrame(registry[figure](load_sets(tables)))
-    df.insert(0, "figure", figure)
+@cache
+def all_figures() -> tuple[Figure, ...]:
+    """Every figure, study by study in report order; names are unique."""
+    figures = tuple(f for s in STUDIES for f in importlib.import_module(f"nnbayes.{s}.figures").FIGURES)
+    names = [f.name for f in figures]
+    if len(set(names)) != len(names):
+        raise ValueError(f"figure names declared twice: {sorted({n for n in names if names.count(n) > 1})}")
+    return figures
+
+
+def figure(name: str) -> Figure:
+    by_name = {f.name: f for f in all_figures()}
+    if name not in by_name:
+        raise ValueError(f"figure {name!r} is not one of {sorted(by_name)}")
+    return by_name[name]
+
+
+def figure_checks(name: str, inputs: Paths) -> pd.DataFrame:
+    """The checks table of one figure from its named input tables."""
+    df = pd.DataFrame(figure(name).checks(load_inputs(inputs)))
+    df.insert(0, "figure", name)
     return df
+
+
+def draw(name: str, inputs: Paths, stamp: str, png: str, pdf: str):
+    """Plot one figure from its named input tables and save it stamped (the notebook's one call)."""
+    fig = figure(name).plot(load_inputs(inputs))
+    save_figure(fig, stamp, png, pdf)
+    return fig

@@ -1,19 +1,10 @@
-# Helpers of meanfield.smk: the tables its figures read, its shard lists and job parameters.
+# Helpers of meanfield.smk: its grid points and job parameters.
 
 from nnbayes.meanfield.plan import grid_points, point_name
 
 MEANFIELD = config["meanfield"]
 MF_POINTS = {name: grid_points(task) for name, task in MEANFIELD["tasks"].items()}
 MF_STEP = MEANFIELD["step_control"]
-
-
-def mf_tables(*tasks):
-    """Every grid point's table of `tasks` (all tasks when none are named)."""
-    return [
-        f"<results>/data/meanfield/{t}/{p}.parquet"
-        for t in (tasks or MF_POINTS)
-        for p in MF_POINTS[t]
-    ]
 
 
 def mf_settings(task):
@@ -31,6 +22,3 @@ def mf_settings(task):
 
 def mf_point(wc):
     return MF_POINTS[wc.task][wc.point]
-
-
-MF_FIGURE_TABLES = mf_tables() + ["<results>/data/meanfield/step_control.parquet"]

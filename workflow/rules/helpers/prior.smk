@@ -1,4 +1,6 @@
-# Helpers of prior.smk: the tables its figures read, its shard lists and job parameters.
+# Helpers of prior.smk: its shard lists and job parameters.
+
+from nnbayes.prior import paths as prior_paths
 
 
 def shard_samples(wc):
@@ -19,8 +21,4 @@ def shard_paths(wc):
 
 
 def prior_tables(experiments):
-    return [
-        f"<results>/samples/prior/{e}/{p}.parquet"
-        for e in experiments
-        for p in SAMPLE_SETS[e]
-    ]
+    return results(p for e in experiments for p in prior_paths.prior_tables(config, e))

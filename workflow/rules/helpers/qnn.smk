@@ -1,17 +1,12 @@
-# Helpers of qnn.smk: the tables its figures read, its shard lists and job parameters.
+# Helpers of qnn.smk: its sample sets and job parameters.
 
+from nnbayes.qnn import paths as qnn_paths
 from nnbayes.qnn.plan import prior_sets
 
 QNN = config["qnn"]
 QNN_SETS = prior_sets(QNN)
-QNN_LEARNERS = ("tpp", "kernel", "layered", "fcn")
+QNN_LEARNERS = qnn_paths.LEARNERS
 
 
 def qnn_prior_tables():
-    return [f"<results>/samples/qnn/prior/{s}.parquet" for s in QNN_SETS]
-
-
-def qnn_learning_tables():
-    return [f"<results>/data/qnn/learning/{k}.parquet" for k in QNN_LEARNERS] + [
-        "<results>/data/qnn/targets.parquet"
-    ]
+    return results(qnn_paths.prior_tables(config))

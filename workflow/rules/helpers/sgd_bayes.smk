@@ -1,4 +1,6 @@
-# Helpers of sgd_bayes.smk: the tables its figures read, its shard lists and job parameters.
+# Helpers of sgd_bayes.smk: its shard lists and job parameters.
+
+from nnbayes.sgd_bayes import paths as sgd_paths
 
 TASKS = config["sgd_bayes"]["tasks"]
 VARIANTS = config["sgd_bayes"]["variants"]
@@ -22,14 +24,11 @@ def train_shard_paths(wc):
 
 
 def train_tables(task):
-    return [
-        f"<results>/samples/train/{task}/{v}.parquet" for v in TASKS[task]["variants"]
-    ]
+    return results(sgd_paths.train_tables(config, task))
 
 
 def abi_tables(task):
-    """The task's ABI table (P_B by rejection from the finite-width prior), if it has one."""
-    return [f"<results>/samples/abi/{task}.parquet"] if "abi" in TASKS[task] else []
+    return results(sgd_paths.abi_tables(config, task))
 
 
 def abi_shard_samples(wc):
@@ -46,11 +45,6 @@ def abi_shard_paths(wc):
     )
 
 
-def posterior_tables(task):
-    return [
-        f"<results>/data/posterior/{task}.parquet",
-        f"<results>/data/posterior/{task}-errors.parquet",
-    ]
 
 
 def task_inputs(wc):
@@ -67,12 +61,3 @@ def task_flags(wc, input):
     return " ".join(
         f"--{k} {input[k]}" for k in ("cube", "targets", "images") if k in input.keys()
     )
-
-
-def _sgd_bayes(*tasks):
-    """What a P_opt-vs-P_B figure depends on: its tasks, their variants, the GP options."""
-    return {
-        "tasks": {t: TASKS[t] for t in tasks},
-        "variants": {v: VARIANTS[v] for t in tasks for v in TASKS[t]["variants"]},
-        "posterior": config["sgd_bayes"]["posterior"],
-    }

@@ -1,0 +1,30 @@
+"""Where the sgd_bayes stage's tables live under results/<scale>/, from config. Pure Python: the
+workflow's rules and the figure registry both read it while parsing."""
+
+
+def train_tables(config: dict, task: str) -> list[str]:
+    """Merged training tables of a task, one per optimiser variant it runs."""
+    return [f"samples/train/{task}/{v}.parquet" for v in config["sgd_bayes"]["tasks"][task]["variants"]]
+
+
+def abi_tables(config: dict, task: str) -> list[str]:
+    """The task's ABI table (P_B by rejection from the finite-width prior), if it has one."""
+    return [f"samples/abi/{task}.parquet"] if "abi" in config["sgd_bayes"]["tasks"][task] else []
+
+
+def posterior_table(task: str) -> str:
+    return f"data/posterior/{task}.parquet"
+
+
+def errors_table(task: str) -> str:
+    """The GP's predicted test-error distribution of a task."""
+    return f"data/posterior/{task}-errors.parquet"
+
+
+def prior_ep_tables(config: dict, sample_sets: dict) -> list[str]:
+    """T7: the GP's P(f) against each sampled prior set of `gp_checks.prior_ep.experiment`."""
+    experiment = config["gp_checks"]["prior_ep"]["experiment"]
+    return [f"data/gp_checks/prior_ep/{experiment}/{name}.parquet" for name in sample_sets]
+
+
+KERNEL_TABLE = "data/gp_checks/kernel.parquet"  # T14
