@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from nnbayes.core.functions import pack_bits
-from nnbayes.core.fused_train import forward_chunked, fused_step
+from nnbayes.core.fused_train import fused_step
 from nnbayes.core.networks import Params, forward
 
 OPTIMIZERS = ("sgd", "adam", "agd")
@@ -80,18 +80,16 @@ class _Optimiser:
         self.apply(params, grads)
 
     @torch.no_grad()
-    def apply(self, params: list[torch.Tensor], grads: Iterable[tuple[int, torch.Tensor]],
-              rows: slice = slice(None)) -> None:
-        """Update the nets `rows` of the batch (params holds just those) from (index into params,
-        gradient) pairs, leaving `t` to the caller, so that a step can go chunk by chunk. SGD and
-        Adam apply each pair as it comes, so a fused backward updates a layer while its gradient
-        is still in cache; AGD needs every layer's norm first."""
+    def apply(self, params: list[torch.Tensor], grads: Iterable[tuple[int, torch.Tensor]]) -> None:
+        """Update every net from (index into params, gradient) pairs, leaving `t` to the caller.
+        SGD and Adam apply each pair as it comes, so a fused backward updates a layer while its
+        gradient is still in cache; AGD needs every layer's norm first."""
         if self.name == "agd":
             by_index = dict(grads)
             self._agd(params, [by_index[i] for i in range(len(params))])
             return
         for i, g in grads:
-            self._update(params[i], g, [group[i][rows] for group in self.state])
+            self._update(params[i], g, [group[i] for group in self.state])
 
     def _update(self, p: torch.Tensor, g: torch.Tensor, state: list[torch.Tensor]) -> None:
         """SGD (velocity v <- momentum v + g, skipped at momentum 0 where v = g) or Adam."""
@@ -259,7 +257,7 @@ def train_networks(
                 with torch.no_grad():
                     batches.record(idx, per_point_loss(forward(pairs(nets.flat), x_batch, activation), y_batch, loss))
         with torch.no_grad():
-            fit = ((forward_chunked(nets.flat, nets.X_train, activation) > 0) == (nets.y_train > 0.5)).all(1)
+            fit = ((forward(pairs(nets.flat), nets.X_train, activation) > 0) == (nets.y_train > 0.5)).all(1)
             done = fit if epoch < max_epochs else torch.ones_like(fit)
             if done.any():
                 _record(result, nets, done, fit, epoch, activation)
