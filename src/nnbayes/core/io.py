@@ -3,10 +3,10 @@ read back only if intact.
 
 A write goes to `<path>.tmp` and is moved into place with `os.replace`, so a killed job never
 leaves a plausible-looking file behind. A file that is there may still be damaged (a flipped bit,
-a truncated copy): every page carries a CRC32 and the footer a sha256 of the table's content and
-its provenance (`digest`). Page checksums miss what lies outside the pages (the footer, and ~1 in 3
-single-byte flips in a shard read back without error but with changed values), so every read
-checks both, and a file that fails either is refused with its path and the fix (`DataError`).
+a truncated copy). Plain parquet reads many single-byte flips back without error but with changed
+values, so every page carries a CRC32 and the footer a sha256 of the table's content and its
+provenance (`digest`: it also covers what the page checksums do not, the footer and metadata).
+Every read checks both; a file that fails either is refused with its path and the fix (`DataError`).
 """
 
 import hashlib
