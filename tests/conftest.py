@@ -53,3 +53,68 @@ def copy_repo(dest):
             (dest / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / f, dest / f)
     return dest
+
+
+def refused(argv: list[str], capsys) -> str:
+    """The one line `nnbayes argv` fails with: a user error, exit status 2, no traceback."""
+    from nnbayes.workflow.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert e.value.code == 2 and len(err) == 1 and err[0].startswith("error: "), err
+    return err[0]
+
+
+def flip_byte(path: Path, offset: int) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[offset] ^= 0x5A
+    path.write_bytes(raw)
+
+
+# Ways a shard set goes wrong, each applied to shard-0001 of a copy of a good set (`others`: the same
+# shard written with another seed, at another scale, with another parameter).
+SHARD_DAMAGE = {
+    "copy_over_sibling": lambda paths, others: shutil.copy(paths[0], paths[1]),
+    "truncate": lambda paths, others: paths[1].write_bytes(paths[1].read_bytes()[:-200]),
+    "delete": lambda paths, others: paths[1].unlink(),
+    "other_seed": lambda paths, others: shutil.copy(others["seed"], paths[1]),
+    "other_scale": lambda paths, others: shutil.copy(others["scale"], paths[1]),
+    "other_params": lambda paths, others: shutil.copy(others["params"], paths[1]),
+}
+
+
+def copy_set(paths: list[Path], dest: Path) -> list[Path]:
+    dest.mkdir(parents=True)
+    return [Path(shutil.copy(p, dest / p.name)) for p in paths]
+
+
+def damaged_merge_is_refused(merge, paths: list[Path], damage, tmp: Path, capsys) -> str:
+    """Damage shard-0001 of a copy of `paths`, merge (`merge(paths, out)` -> argv): refused naming
+    that file, nothing written, shard-0000 untouched. Returns the error line."""
+    paths = copy_set(paths, tmp / "set")
+    first = paths[0].read_bytes()
+    damage(paths)
+    out = tmp / "merged.parquet"
+    err = refused(merge(paths, out), capsys)
+    assert str(paths[1]) in err and "rerun snakemake" in err
+    assert not out.exists() and paths[0].read_bytes() == first
+    return err
+
+
+def flipped_merge_is_refused_or_identical(merge, paths: list[Path], offset: int, reference: bytes, tmp: Path,
+                                          capsys) -> None:
+    """A byte of shard-0001 flipped: the merge refuses naming the file, or its output is the
+    reference's, byte for byte (the flip hit a byte nothing reads)."""
+    from nnbayes.workflow.cli import main
+
+    paths = copy_set(paths, tmp / "set")
+    flip_byte(paths[1], offset % paths[1].stat().st_size)
+    out = tmp / "merged.parquet"
+    try:
+        main(merge(paths, out))
+    except SystemExit as e:
+        err = capsys.readouterr().err
+        assert e.code == 2 and str(paths[1]) in err
+        return
+    assert out.read_bytes() == reference, f"flip at byte {offset} merged into other numbers"

@@ -94,7 +94,9 @@ def test_cli_shards_merge_into_the_network_prior_table_format(tmp_path):
               "--shards", "2", "--seed", "5", "--batch", "300", "--out", *outs])
         shards += outs
     merged = [str(tmp_path / f"{k}.parquet") for k in chosen]
-    main(["qnn-merge-prior", "--out", *merged, "--shards", *shards])
+    expect = {"seed": 5, "dtype": "float32", "shards": 2}
+    main(["qnn-merge-prior", "--out", *merged, "--sets", json.dumps(chosen), "--expect", json.dumps(expect),
+          "--shards", *shards])
     for path, name in zip(merged, chosen):
         table, meta = read_table(path), read_meta(path)
         assert meta["samples"] == 1001 and table["count"].sum() == 1001 and meta["name"] == name

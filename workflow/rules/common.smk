@@ -5,6 +5,7 @@ import json
 from functools import cache, partial
 from pathlib import Path
 
+from nnbayes.core.shards import shard_size
 from nnbayes.workflow.cli import handler
 from nnbayes.workflow.code_deps import code_files, file_imports, handler_imports
 from nnbayes.core.specs import expand_grids

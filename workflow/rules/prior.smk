@@ -54,5 +54,7 @@ rule merge_prior:
     threads: 1
     resources:
         mem_mb=lambda wc, attempt: 8000 * attempt,
+    params:
+        expect=prior_expect,
     shell:
-        "nnbayes merge-prior --out {output} {input.shards} > {log} 2>&1"
+        "nnbayes merge-prior --expect {params.expect:q} --out {output} {input.shards} > {log} 2>&1"

@@ -106,8 +106,18 @@ rule qnn_merge_prior:
         "<logs>/qnn/merge_prior.log",
     conda:
         "../../envs/pipeline.yaml"
+    params:
+        sets=json.dumps(QNN_SETS),
+        expect=json.dumps(
+            {
+                "seed": config["seed"],
+                "dtype": config["dtype"],
+                "shards": QNN["prior"]["shards"],
+            }
+        ),
     shell:
-        "nnbayes qnn-merge-prior --out {output} --shards {input.shards} > {log} 2>&1"
+        "nnbayes qnn-merge-prior --sets {params.sets:q} --expect {params.expect:q} --out {output}"
+        " --shards {input.shards} > {log} 2>&1"
 
 
 rule qnn_targets:

@@ -56,8 +56,9 @@ rule merge_train:
     params:
         task=lambda wc: json.dumps(TASKS[wc.task]["data"]),
         sources=task_flags,
+        expect=train_expect,
     shell:
-        "nnbayes merge-train --task {params.task:q} {params.sources} --out {output}"
+        "nnbayes merge-train --task {params.task:q} {params.sources} --expect {params.expect:q} --out {output}"
         " {input.shards} > {log} 2>&1"
 
 
@@ -106,8 +107,9 @@ rule merge_abi:
     params:
         task=lambda wc: json.dumps(TASKS[wc.task]["data"]),
         sources=task_flags,
+        expect=abi_expect,
     shell:
-        "nnbayes merge-abi --task {params.task:q} {params.sources} --out {output}"
+        "nnbayes merge-abi --task {params.task:q} {params.sources} --expect {params.expect:q} --out {output}"
         " {input.shards} > {log} 2>&1"
 
 

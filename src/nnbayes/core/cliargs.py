@@ -18,6 +18,8 @@ def shard(name_help: str) -> argparse.ArgumentParser:
     return group(("--name", {"required": True, "help": name_help}), ("--shard", {"type": int, "required": True}))
 
 
+EXPECT_HELP = ("JSON: the fields every shard must record (name, seed, params), 'shards' (N) and the "
+               "total its count field is split over; the merge refuses any other shard (core.shards)")
 SEEDED = group(("--seed", {"type": int, "required": True}), ("--out", {"required": True}))
 THREADS = group(("--threads", {"type": int, "default": 1}))
 DEVICE = group(("--device", {"default": "auto"}), ("--dtype", {"default": "float32"}))

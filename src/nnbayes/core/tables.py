@@ -10,7 +10,7 @@ import pandas as pd
 
 from nnbayes.core.complexity import entropy, lz_complexity
 from nnbayes.core.functions import count_ids, ones_count, pack_array, unpack_ids
-from nnbayes.core.io import read_meta, read_table
+from nnbayes.core.io import read
 
 
 def merge_counts(shards: Sequence[pd.DataFrame], n_points: int) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def ones_count_distribution(table: pd.DataFrame, n_points: int) -> pd.DataFrame:
 
 def load_sets(paths: Sequence[str]) -> list[tuple[dict, pd.DataFrame]]:
     """Merged sample sets as (metadata, table) pairs; the metadata names and specs each set."""
-    return [(read_meta(p), read_table(p)) for p in paths]
+    return [read(p)[::-1] for p in paths]
 
 
 def merge_runs(shards: Sequence[pd.DataFrame], y_test: np.ndarray) -> tuple[pd.DataFrame, dict]:

@@ -101,10 +101,10 @@ def _occam_spectrum(a):
 
 def _occam_prior_k(a):
     from nnbayes.occam.error_spectrum import complexity_distribution
-    from nnbayes.core.io import read_meta, read_table, write_table
+    from nnbayes.core.io import read, write_table
 
-    meta = read_meta(a.table)
-    df = complexity_distribution(read_table(a.table), meta["n_points"])
+    table, meta = read(a.table)
+    df = complexity_distribution(table, meta["n_points"])
     write_table(df, a.out, {"stage": "occam_prior_k", "spec": meta["spec"], "samples": meta["samples"],
                             "name": meta["name"]})
     print(df.to_string(index=False, max_rows=20))

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from nnbayes.core.cliargs import DEVICE, SEEDED, THREADS, shard, shard_setup
+from nnbayes.core.cliargs import DEVICE, EXPECT_HELP, SEEDED, THREADS, shard, shard_setup
 
 
 def _sample_prior(a):
@@ -22,11 +22,12 @@ def _sample_prior(a):
 
 
 def _merge_prior(a):
-    from nnbayes.core.io import read_meta, read_table, write_table
+    from nnbayes.core.io import write_table
+    from nnbayes.core.shards import read_shards
     from nnbayes.core.tables import merge_counts
 
-    metas = [read_meta(p) for p in a.shards]
-    df = merge_counts([read_table(p) for p in a.shards], metas[0]["n_points"])
+    metas, tables = zip(*read_shards(a.shards, json.loads(a.expect), "samples"))
+    df = merge_counts(tables, metas[0]["n_points"])
     meta = {k: metas[0][k] for k in ("name", "spec", "record", "seed", "dtype", "n_points")}
     meta.update(samples=sum(m["samples"] for m in metas), shards=len(metas))
     write_table(df, a.out, meta)
@@ -46,5 +47,6 @@ def add_commands(sub) -> None:
 
     s = sub.add_parser("merge-prior", help="sum shard counts, annotate t, entropy, C_LZ")
     s.add_argument("--out", required=True)
+    s.add_argument("--expect", required=True, help=EXPECT_HELP)
     s.add_argument("shards", nargs="+")
     s.set_defaults(func=_merge_prior)

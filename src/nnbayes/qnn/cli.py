@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnbayes.core.cliargs import DEVICE, SEEDED, THREADS, torch_setup
+from nnbayes.core.cliargs import DEVICE, EXPECT_HELP, SEEDED, THREADS, torch_setup
 
 
 def _cube(path: str) -> np.ndarray:
@@ -56,6 +56,7 @@ def _prior(a):
     from nnbayes.core.device import generator
     from nnbayes.core.io import write_table
     from nnbayes.core.seeds import shard_seed
+    from nnbayes.core.shards import shard_size
     from nnbayes.qnn.prior import sample_shard
 
     device, dtype = torch_setup(a)
@@ -63,8 +64,7 @@ def _prior(a):
     if len(sets) != len(a.out):
         raise ValueError(f"{len(sets)} sample sets but {len(a.out)} outputs")
     for (name, spec), out in zip(sets.items(), a.out):
-        q, r = divmod(spec["samples"], a.shards)
-        samples = q + (a.shard < r)
+        samples = shard_size(spec["samples"], a.shards, a.shard)
         seed = shard_seed(a.seed, f"qnn/{name}", a.shard)
         df = sample_shard(spec, cube, samples, batch=a.batch, gen=generator(seed, device), device=device,
                           dtype=dtype, progress=True)
@@ -76,16 +76,17 @@ def _prior(a):
 
 
 def _merge_prior(a):
-    from nnbayes.core.io import read_meta, read_table, write_table
+    from nnbayes.core.io import write_table
+    from nnbayes.core.shards import read_shards
     from nnbayes.core.tables import merge_counts
 
-    by_name: dict[str, list[str]] = {}
-    for path in a.shards:
-        by_name.setdefault(read_meta(path)["name"], []).append(path)
+    sets, expect = json.loads(a.sets), json.loads(a.expect)
     for out in a.out:
-        paths = by_name[Path(out).stem]
-        metas = [read_meta(p) for p in paths]
-        df = merge_counts([read_table(p) for p in paths], metas[0]["n_points"])
+        name = Path(out).stem
+        paths = [p for p in a.shards if Path(p).parent.name == name]
+        want = {**expect, "name": name, "spec": sets[name], "record": "functions", "samples": sets[name]["samples"]}
+        metas, tables = zip(*read_shards(paths, want, "samples"))
+        df = merge_counts(tables, metas[0]["n_points"])
         meta = {k: metas[0][k] for k in ("name", "spec", "record", "seed", "dtype", "n_points")}
         meta.update(samples=sum(m["samples"] for m in metas), shards=len(metas))
         write_table(df, out, meta)
@@ -93,13 +94,12 @@ def _merge_prior(a):
 
 
 def _targets(a):
-    from nnbayes.core.io import read_meta, read_table, write_table
+    from nnbayes.core.io import read, read_table, write_table
     from nnbayes.qnn.tasks import learning_targets
 
-    opts = json.loads(a.options)
-    df = learning_targets(read_table(a.targets), opts["targets"], read_table(a.prior), read_meta(a.prior),
-                          opts["prior_targets"])
-    write_table(df, a.out, {"stage": "qnn_targets", "options": opts, "prior": read_meta(a.prior)["name"]})
+    opts, (prior, prior_meta) = json.loads(a.options), read(a.prior)
+    df = learning_targets(read_table(a.targets), opts["targets"], prior, prior_meta, opts["prior_targets"])
+    write_table(df, a.out, {"stage": "qnn_targets", "options": opts, "prior": prior_meta["name"]})
     print(df[["name", "t", "clz"]].to_string())
 
 
@@ -166,6 +166,8 @@ def add_commands(sub) -> None:
 
     s = sub.add_parser("qnn-merge-prior", help="sum shard counts per set (same table as merge-prior)")
     s.add_argument("--out", nargs="+", required=True, help="<set name>.parquet per set")
+    s.add_argument("--sets", required=True, help="JSON {set name: spec with samples}, as qnn-prior's")
+    s.add_argument("--expect", required=True, help=EXPECT_HELP + " (here: seed, dtype, shards)")
     s.add_argument("--shards", nargs="+", required=True)
     s.set_defaults(func=_merge_prior)
 

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from nnbayes.core.cliargs import DEVICE, SEEDED, THREADS, shard, shard_setup, torch_setup
+from nnbayes.core.cliargs import DEVICE, EXPECT_HELP, SEEDED, THREADS, shard, shard_setup, torch_setup
 
 
 def _load_task(a):
@@ -32,18 +32,19 @@ def _train(a):
     net, variant = json.loads(a.net), json.loads(a.variant)
     df = train_shard(task, net, variant, a.runs, batch_nets=a.batch_nets, max_epochs=a.max_epochs,
                      progress=True, **kw)
-    meta.update(net=net, variant=variant, runs=a.runs)
+    meta.update(net=net, variant=variant, task=json.loads(a.task), max_epochs=a.max_epochs, runs=a.runs)
     write_table(df, a.out, meta)
     print(f"{a.name} shard {a.shard}: {a.runs} runs, {int(df['converged'].sum())} converged")
 
 
 def _merge_train(a):
-    from nnbayes.core.io import read_meta, read_table, write_table
+    from nnbayes.core.io import write_table
+    from nnbayes.core.shards import read_shards
     from nnbayes.core.tables import merge_runs
 
     task = _load_task(a)
-    metas = [read_meta(p) for p in a.shards]
-    df, summary = merge_runs([read_table(p) for p in a.shards], task.y_test)
+    metas, tables = zip(*read_shards(a.shards, json.loads(a.expect), "runs"))
+    df, summary = merge_runs(tables, task.y_test)
     meta = {k: metas[0][k] for k in ("name", "net", "variant", "seed", "dtype")}
     meta.update(stage="train", task=json.loads(a.task), shards=len(metas), n_test=len(task.y_test),
                 **summary)
@@ -58,18 +59,19 @@ def _abi(a):
     kw, meta = shard_setup(a)
     task, net = _load_task(a), json.loads(a.net)
     df, accepted = abi_shard(task, net, a.samples, batch=a.batch, progress=True, **kw)
-    meta.update(net=net, samples=a.samples, accepted=accepted)
+    meta.update(net=net, task=json.loads(a.task), samples=a.samples, accepted=accepted)
     write_table(df, a.out, meta)
     print(f"{a.name} shard {a.shard}: {accepted} of {a.samples} prior samples fit S")
 
 
 def _merge_abi(a):
-    from nnbayes.core.io import read_meta, read_table, write_table
+    from nnbayes.core.io import write_table
+    from nnbayes.core.shards import read_shards
     from nnbayes.core.tables import merge_abi
 
     task = _load_task(a)
-    metas = [read_meta(p) for p in a.shards]
-    df, summary = merge_abi([read_table(p) for p in a.shards], sum(m["samples"] for m in metas), task.y_test)
+    metas, tables = zip(*read_shards(a.shards, json.loads(a.expect), "samples", varying=["accepted"]))
+    df, summary = merge_abi(tables, sum(m["samples"] for m in metas), task.y_test)
     meta = {k: metas[0][k] for k in ("name", "net", "seed", "dtype")}
     meta.update(stage="abi", task=json.loads(a.task), shards=len(metas), n_test=len(task.y_test), **summary)
     write_table(df, a.out, meta)
@@ -79,14 +81,14 @@ def _merge_abi(a):
 def _posterior(a):
 
     from nnbayes.core.functions import pack_array
-    from nnbayes.core.io import read_meta, read_table, write_table
+    from nnbayes.core.io import read, write_table
     from nnbayes.core.functions import unpack_ids
     from nnbayes.sgd_bayes.posterior import functions_to_score, gp_error_distribution, probit_estimates, score
 
     torch_setup(a)
     task = _load_task(a)
     net, opts = json.loads(a.net), json.loads(a.options)
-    tables = {read_meta(p)["name"]: read_table(p) for p in a.train_tables}
+    tables = {meta["name"]: table for table, meta in map(read, a.train_tables)}
     funcs = functions_to_score(tables, pack_array(task.y_test[None, :]), opts["min_count"],
                                opts["max_functions"])
     boolean = json.loads(a.task)["kind"] == "boolean"
@@ -109,12 +111,12 @@ def _posterior(a):
 def _prior_ep(a):
 
     from nnbayes.sgd_bayes.gp_validation import prior_vs_gp
-    from nnbayes.core.io import read_meta, read_table, write_table
+    from nnbayes.core.io import read, read_table, write_table
 
     torch_setup(a)
-    meta, opts = read_meta(a.table), json.loads(a.options)
+    (table, meta), opts = read(a.table), json.loads(a.options)
     cube = read_table(a.cube).to_numpy(dtype=np.uint8)
-    df = prior_vs_gp(read_table(a.table), meta["samples"], cube, meta["spec"], top=opts["top"],
+    df = prior_vs_gp(table, meta["samples"], cube, meta["spec"], top=opts["top"],
                      exact_top=opts["exact_top"], exact_samples=opts["exact_samples"], seed=a.seed)
     write_table(df, a.out, {"stage": "prior_ep", "spec": meta["spec"], "samples": meta["samples"],
                             "options": opts, "seed": a.seed})
@@ -158,6 +160,7 @@ def add_commands(sub) -> None:
 
     s = sub.add_parser("merge-train", parents=[task_args], help="count the functions runs found on E")
     s.add_argument("--out", required=True)
+    s.add_argument("--expect", required=True, help=EXPECT_HELP)
     s.add_argument("shards", nargs="+")
     s.set_defaults(func=_merge_train)
 
@@ -171,6 +174,7 @@ def add_commands(sub) -> None:
 
     s = sub.add_parser("merge-abi", parents=[task_args], help="P(S) and the counts of accepted functions on E")
     s.add_argument("--out", required=True)
+    s.add_argument("--expect", required=True, help=EXPECT_HELP)
     s.add_argument("shards", nargs="+")
     s.set_defaults(func=_merge_abi)
 

@@ -80,8 +80,14 @@ def handler(command: str) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from nnbayes.core.errors import UserError
+
     args = parser().parse_args(argv)
-    args.func(args)
+    try:
+        args.func(args)
+    except UserError as e:  # the user's to fix (a config value, a file): one line, no traceback
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

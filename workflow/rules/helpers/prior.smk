@@ -6,8 +6,7 @@ from nnbayes.prior import paths as prior_paths
 def shard_samples(wc):
     """Nets in shard `wc.shard`: the experiment's samples split as evenly as possible."""
     exp = EXPERIMENTS[wc.experiment]
-    q, r = divmod(exp["samples"], exp["shards"])
-    return q + (int(wc.shard) < r)
+    return shard_size(exp["samples"], exp["shards"], int(wc.shard))
 
 
 def shard_paths(wc):
@@ -17,6 +16,23 @@ def shard_paths(wc):
         experiment=wc.experiment,
         point=wc.point,
         shard=range(exp["shards"]),
+    )
+
+
+def prior_expect(wc):
+    """What each shard of the set records (`merge-prior --expect`): one of another set, seed or
+    scale is refused."""
+    exp = EXPERIMENTS[wc.experiment]
+    return json.dumps(
+        {
+            "name": f"{wc.experiment}/{wc.point}",
+            "seed": config["seed"],
+            "dtype": config["dtype"],
+            "spec": SAMPLE_SETS[wc.experiment][wc.point],
+            "record": exp["record"],
+            "samples": exp["samples"],
+            "shards": exp["shards"],
+        }
     )
 
 

@@ -10,8 +10,7 @@ PRIOR_EP = config["gp_checks"]["prior_ep"]["experiment"]
 def shard_runs(wc):
     """Training runs in shard `wc.shard` of a task's variant."""
     task = TASKS[wc.task]
-    q, r = divmod(task["runs"], task["shards"])
-    return q + (int(wc.shard) < r)
+    return shard_size(task["runs"], task["shards"], int(wc.shard))
 
 
 def train_shard_paths(wc):
@@ -20,6 +19,41 @@ def train_shard_paths(wc):
         task=wc.task,
         variant=wc.variant,
         shard=range(TASKS[wc.task]["shards"]),
+    )
+
+
+def train_expect(wc):
+    """What each training shard records (`merge-train --expect`): one of another set, seed or
+    scale is refused."""
+    task = TASKS[wc.task]
+    return json.dumps(
+        {
+            "name": f"{wc.task}/{wc.variant}",
+            "seed": config["seed"],
+            "dtype": config["dtype"],
+            "task": task["data"],
+            "net": task["net"],
+            "variant": VARIANTS[wc.variant],
+            "max_epochs": task["max_epochs"],
+            "runs": task["runs"],
+            "shards": task["shards"],
+        }
+    )
+
+
+def abi_expect(wc):
+    """What each ABI shard records (`merge-abi --expect`)."""
+    task = TASKS[wc.task]
+    return json.dumps(
+        {
+            "name": f"{wc.task}/abi",
+            "seed": config["seed"],
+            "dtype": config["dtype"],
+            "task": task["data"],
+            "net": task["net"],
+            "samples": task["abi"]["samples"],
+            "shards": task["abi"]["shards"],
+        }
     )
 
 
@@ -33,8 +67,7 @@ def abi_tables(task):
 
 def abi_shard_samples(wc):
     abi = TASKS[wc.task]["abi"]
-    q, r = divmod(abi["samples"], abi["shards"])
-    return q + (int(wc.shard) < r)
+    return shard_size(abi["samples"], abi["shards"], int(wc.shard))
 
 
 def abi_shard_paths(wc):
