@@ -10,6 +10,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from nnbayes.core.errors import UserError
+
 COMMAND_MODULES: tuple[str, ...] = tuple(f"nnbayes.{s}.cli" for s in (
     "data", "prior", "sgd_bayes", "qnn", "meanfield", "ensemble", "occam"))
 
@@ -79,8 +81,12 @@ def handler(command: str) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run one command; a user's mistake (UserError) is one line on stderr, a bug a traceback."""
     args = parser().parse_args(argv)
-    args.func(args)
+    try:
+        args.func(args)
+    except UserError as e:
+        sys.exit(f"error: {e}")
 
 
 if __name__ == "__main__":
