@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from nnbayes.data.images import (
+    DIGITS_IMAGES,
     binarise,
+    idx_shape,
+    image_count,
     load_digits_binary,
     load_images,
     load_mnist_binary,
@@ -50,6 +53,7 @@ def test_digits_facts():
     np.testing.assert_array_equal(x[0, :8] * 16, [0, 0, 5, 13, 9, 1, 0, 0])
     np.testing.assert_array_equal(y, (d < 5).astype(np.uint8))
     assert int(y.sum()) == 901
+    assert DIGITS_IMAGES == len(x) == image_count("digits", None)  # what config checks size against
 
 
 def test_digits_rules_are_functions_of_digit():
@@ -221,6 +225,46 @@ def test_load_mnist_missing_directory(tmp_path):
     msg = str(info.value)
     assert str(missing / "train-images-idx3-ubyte") in msg and ".gz" in msg
     assert "never downloads" in msg
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_image_count_checks_sizes_without_loading(tmp_path, gz):
+    tiny_mnist(tmp_path, gz=gz)
+    assert image_count("mnist", tmp_path) == 5
+    sfx = ".gz" if gz else ""
+    assert idx_shape(tmp_path / f"train-images-idx3-ubyte{sfx}") == (5, 28, 28)
+    raw = idx_bytes(np.zeros((5, 28, 28), np.uint8))[:-100]
+    (tmp_path / f"train-images-idx3-ubyte{sfx}").write_bytes(gzip.compress(raw) if gz else raw)
+    expected = 16 + 5 * 28 * 28
+    with pytest.raises(ValueError, match=rf"train-images-idx3-ubyte{sfx}: truncated data \({expected - 100} bytes, "
+                                         rf"expected {expected}\)"):
+        image_count("mnist", tmp_path)
+
+
+def test_idx_shape_names_a_corrupt_gzip(tmp_path):
+    path = tmp_path / "broken.gz"
+    path.write_bytes(gzip.compress(idx_bytes(np.arange(100, dtype=np.uint8)))[:-10])
+    with pytest.raises(ValueError, match="broken.gz: corrupt gzip stream"):
+        idx_shape(path)
+
+
+def test_image_count_names_a_missing_file(tmp_path):
+    tiny_mnist(tmp_path)
+    (tmp_path / "train-labels-idx1-ubyte").unlink()
+    with pytest.raises(FileNotFoundError, match="train-labels-idx1-ubyte"):
+        image_count("mnist", tmp_path)
+
+
+def test_images_command_reports_a_missing_file_in_one_line(tmp_path):
+    import json
+    import subprocess
+
+    spec = json.dumps({"source": "mnist", "rule": "lt5", "mnist_root": str(tmp_path)})
+    r = subprocess.run(["nnbayes", "images", "--spec", spec, "--out", str(tmp_path / "x.npz")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [r.stderr.strip()]
+    assert r.stderr.startswith("error: MNIST file not found: expected ") and "train-images-idx3-ubyte" in r.stderr
 
 
 # --- dispatch --------------------------------------------------------------------------

@@ -6,9 +6,10 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, snakemake
 from nnbayes.core.specs import expand_grids, spec_name
 from nnbayes.workflow.config import ConfigError, deep_merge, resolve
+from nnbayes.workflow.overrides import user_overrides
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 BASE = yaml.safe_load((REPO / "config.yaml").read_text())
@@ -88,3 +89,68 @@ def test_snakemake_refuses_bad_config_before_any_job(tmp_path):
     assert r.returncode != 0
     assert "config key 'scale': 'huge' is not one of" in r.stdout + r.stderr
     assert not (tmp_path / "results").exists()
+
+
+# --- what the user sets is what runs --------------------------------------------------------
+
+SCHEMA_DICT = yaml.safe_load(SCHEMA.read_text())
+
+
+def test_a_user_value_wins_over_the_preset_and_the_preset_keeps_the_rest():
+    user = {"scale": "smoke", "prior": {"experiments": {"fcn": {"samples": 1000}}}}
+    fcn = resolve(BASE, SCHEMA, user)["prior"]["experiments"]["fcn"]
+    smoke = BASE["presets"]["smoke"]["prior"]["experiments"]["fcn"]
+    assert fcn["samples"] == 1000 != smoke["samples"]
+    assert fcn["shards"] == smoke["shards"] != BASE["prior"]["experiments"]["fcn"]["shards"]
+    assert fcn["grids"] == smoke["grids"]
+
+
+def test_a_configfile_overrides_only_what_differs_from_config_yaml():
+    edited = with_change("prior.experiments.fcn.samples", 1000, with_change("scale", "smoke"))
+    assert user_overrides(BASE, edited, {}, SCHEMA_DICT) == {
+        "scale": "smoke", "prior": {"experiments": {"fcn": {"samples": 1000}}}}
+    assert user_overrides(BASE, BASE, {}, SCHEMA_DICT) == {}
+
+
+def test_a_config_value_equal_to_the_base_still_wins_over_the_preset():
+    cli = {"scale": "smoke", "prior": {"experiments": {"fcn": {"samples": "100000000"}}}}
+    user = user_overrides(BASE, cli, cli, SCHEMA_DICT)
+    assert resolve(BASE, SCHEMA, user)["prior"]["experiments"]["fcn"]["samples"] == 100000000
+
+
+def test_nested_config_strings_take_the_schema_types():
+    cli = {"prior": {"batch": "512", "defaults": {"sigma_b": "0.5"}},
+           "data": {"targets": {"t": {"kind": "bits", "bits": "0101"}, "z": {"kind": "constant", "value": "1"}},
+                    "images": {"mnist_root": "null"}},
+           "sgd_bayes": {"variants": {"a": {"batch_size": "16"}, "b": {"batch_size": "full", "lr": "1e-3"}}},
+           "meanfield": {"tasks": {"parity": {"kappa": ["0.05", "0.5"]}}}}
+    user = user_overrides(BASE, cli, cli, SCHEMA_DICT)
+    assert user["prior"] == {"batch": 512, "defaults": {"sigma_b": 0.5}}
+    assert user["data"]["targets"] == {"t": {"kind": "bits", "bits": "0101"}, "z": {"kind": "constant", "value": 1}}
+    assert user["data"]["images"] == {"mnist_root": None}
+    assert user["sgd_bayes"]["variants"] == {"a": {"batch_size": 16}, "b": {"batch_size": "full", "lr": 0.001}}
+    assert user["meanfield"]["tasks"]["parity"]["kappa"] == [0.05, 0.5]
+
+
+@pytest.mark.parametrize("route", ["--config", "--configfile"])
+def test_a_nested_override_reaches_the_jobs_the_log_and_the_stamp(route, tmp_path):
+    value = "prior={experiments: {fcn: {samples: 1000}}, batch: 512}"
+    if route == "--config":
+        args = ["--config", "scale=smoke", value]
+    else:
+        (tmp_path / "mine.yaml").write_text("scale: smoke\n" + value.replace("=", ": ", 1) + "\n")
+        args = ["--configfile", "config.yaml", str(tmp_path / "mine.yaml")]
+    code, out = snakemake("-n", "-p", "--forceall", "fig3_rank", *args)
+    assert code == 0, out
+    shards = BASE["presets"]["smoke"]["prior"]["experiments"]["fcn"]["shards"]
+    assert out.count(f"--samples {1000 // shards} ") == shards and "--batch 512 " in out
+    log = next(line for line in out.splitlines() if "user overrides (over the preset): " in line)
+    stamp = out.split("-p stamp 'scale=smoke config=")[1].split("'")[0]
+    for shown in (log, stamp):
+        assert sorted(shown.split(": ")[-1].split(", ")) == ["prior.batch", "prior.experiments.fcn.samples"]
+
+
+def test_without_overrides_the_stamp_is_as_before():
+    code, out = snakemake("-n", "-p", "--forceall", "fig3_rank", "--config", "scale=smoke")
+    assert code == 0, out
+    assert "user overrides" not in out and "user:" not in out

@@ -45,3 +45,12 @@ def test_missing_required_parameter_fails(nb, tmp_path):
 def test_scalar_parameter_takes_one_value(nb, tmp_path):
     with pytest.raises(ValueError, match="takes one value"):
         render(nb, tmp_path / "x.ipynb", tmp_path / "x.html", {"out": ["a", "b"]})
+
+
+def test_rendering_twice_gives_the_same_html(nb, tmp_path):
+    """papermill draws a random id for the cell it injects; the HTML must not carry it."""
+    html = []
+    for run in ("a", "b"):
+        render(nb, tmp_path / f"{run}.ipynb", tmp_path / f"{run}.html", {"paths": ["p"], "out": [str(tmp_path / "o")]})
+        html.append((tmp_path / f"{run}.html").read_bytes())
+    assert b"injected-parameters" in html[0] and html[0] == html[1]

@@ -1,9 +1,11 @@
 """The workflow as a user meets it: lint, dry runs per preset/target/profile, a smoke run."""
 
+import hashlib
 import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -105,6 +107,26 @@ def test_same_config_and_seed_give_the_same_bytes(smoke, tmp_path):
            "--threads", "2", "--out", str(tmp_path / "again.parquet")]
     subprocess.run(cmd, check=True, capture_output=True)
     assert (tmp_path / "again.parquet").read_bytes() == shard.read_bytes()
+
+
+def outputs(root) -> dict[str, str]:
+    """sha256 of every file the smoke DAG wrote under results/smoke, logs and timings aside."""
+    res = root / "results" / "smoke"
+    return {str(p.relative_to(res)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(res.rglob("*"))
+            if p.is_file() and p.relative_to(res).parts[0] not in ("logs", "benchmarks")}
+
+
+@pytest.mark.slow
+def test_a_rerun_gives_every_output_byte_for_byte(smoke, tmp_path):
+    """The whole smoke DAG again in a fresh copy: every table (parquet), checks table (CSV),
+    figure (PNG, PDF), rendered notebook and index (HTML), summary and image set is the same."""
+    again = copy_repo(tmp_path)
+    code, out = snakemake("--cores", "2", "--config", "scale=smoke", cwd=again, timeout=1800)
+    assert code == 0, out[-5000:]
+    first, second = outputs(smoke), outputs(again)
+    assert {Path(p).suffix for p in first} >= {".parquet", ".csv", ".png", ".pdf", ".html"}
+    assert first.keys() == second.keys()
+    assert [p for p in first if first[p] != second[p]] == []
 
 
 @pytest.mark.slow

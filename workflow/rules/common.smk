@@ -1,20 +1,64 @@
-# Helpers shared by the stage files: resolve the preset, expand sample sets, derive code inputs,
-# and the figure registry.
+# Helpers shared by the stage files: resolve the config (base, preset, the user's values) and
+# check it with the machine, expand sample sets, derive code inputs, and the figure registry.
 
 import json
+import sys
 from functools import cache, partial
 from pathlib import Path
 
+import yaml
+from snakemake.logging import logger
+
+from nnbayes.core.errors import UserError
 from nnbayes.core.shards import shard_size
+from nnbayes.core.specs import expand_grids
 from nnbayes.workflow.cli import handler
 from nnbayes.workflow.code_deps import code_files, file_imports, handler_imports
-from nnbayes.core.specs import expand_grids
 from nnbayes.workflow.config import config_hash, resolve
+from nnbayes.workflow.machine import check_device, check_threads, check_writable
+from nnbayes.workflow.overrides import overridden_keys, user_overrides
 from nnbayes.workflow.registry import all_figures
 
 ROOT = Path(workflow.basedir)
+SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 
-config.update(resolve(config, workflow.source_path("../schemas/config.schema.yaml")))
+
+def resolved_config():
+    """config.yaml's base, then the scale preset, then what the user set (--configfile, --config),
+    checked with the machine before any job: (config, the keys the user overrode). A user error
+    stops the run here, in one line."""
+    base = yaml.safe_load((ROOT / "config.yaml").read_text())
+    schema = yaml.safe_load(Path(SCHEMA).read_text())
+    given = workflow.config_settings
+    try:
+        overrides = user_overrides(base, given.overwrite_config, given.config, schema)
+        resolved = resolve(base, SCHEMA, overrides)
+        check_threads(workflow.resource_settings.overwrite_threads)
+        if workflow.is_main_process:
+            check_machine(resolved)
+    except UserError as e:
+        sys.exit(f"error: {e}")
+    return resolved, overridden_keys(overrides)
+
+
+def check_machine(cfg):
+    """What no job or retry could fix: no CUDA for `device: cuda` (a cluster run, --jobs, finds
+    its GPUs on its nodes); figure directories that cannot be written (the figure rule retries,
+    as a kernel may not start under load)."""
+    if workflow.resource_settings.nodes is None:
+        check_device(cfg["device"])
+    results = Path("results") / cfg["scale"]
+    check_writable(
+        [results / "figures", results / "notebooks", results / "logs/notebooks"]
+    )
+
+
+_resolved, USER_KEYS = resolved_config()
+config.update(_resolved)
+if USER_KEYS and workflow.is_main_process:
+    logger.info(
+        f"config: scale {config['scale']}, user overrides (over the preset): {', '.join(USER_KEYS)}"
+    )
 
 EXPERIMENTS = config["prior"]["experiments"]
 SAMPLE_SETS = {
@@ -77,6 +121,11 @@ def figure_caption(fig, wildcards):
 
 
 def figure_stamp(fig):
-    """Config hash of what a figure depends on (code version is added at render time)."""
+    """Config hash of what a figure depends on and the keys the user set over the preset (code
+    version is added at render time)."""
     used = [config["seed"], config["data"], FIGURES[fig].config(config)]
-    return f"scale={config['scale']} config={config_hash(used)}"
+    stamp = f"scale={config['scale']} config={config_hash(used)}"
+    if USER_KEYS:  # the first three: a stamp is one short line
+        more = f" and {len(USER_KEYS) - 3} more" if len(USER_KEYS) > 3 else ""
+        stamp += f" user: {', '.join(USER_KEYS[:3])}{more}"
+    return stamp

@@ -51,7 +51,7 @@ for _fig, _spec in FIGURES.items():
         log:
             notebook=f"<logs>/notebooks/{_fig}.ipynb",
             log=f"<logs>/notebooks/{_fig}.log",
-        retries: 2
+        retries: 2  # a kernel that did not start; unwritable directories are refused before any job
         group:
             "figures"
         conda:

@@ -18,10 +18,18 @@ def shard(name_help: str) -> argparse.ArgumentParser:
     return group(("--name", {"required": True, "help": name_help}), ("--shard", {"type": int, "required": True}))
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1 (0 threads would fail inside torch)."""
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} is not a positive integer")
+    return n
+
+
 EXPECT_HELP = ("JSON: the fields every shard must record (name, seed, params), 'shards' (N) and the "
                "total its count field is split over; the merge refuses any other shard (core.shards)")
 SEEDED = group(("--seed", {"type": int, "required": True}), ("--out", {"required": True}))
-THREADS = group(("--threads", {"type": int, "default": 1}))
+THREADS = group(("--threads", {"type": positive_int, "default": 1}))
 DEVICE = group(("--device", {"default": "auto"}), ("--dtype", {"default": "float32"}))
 
 

@@ -2,6 +2,8 @@
 
 import torch
 
+from nnbayes.core.errors import UserError
+
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -13,7 +15,8 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' was asked for but torch sees no CUDA device")
+        raise UserError("device 'cuda' was asked for but torch sees no CUDA device on this machine; "
+                        "use device auto (CUDA when present, else CPU) or cpu")
     return torch.device(name)
 
 

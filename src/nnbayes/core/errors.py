@@ -1,5 +1,5 @@
-"""Errors that are the user's to fix (a config value, a file), not bugs: the CLI and the workflow
-print their message in one line, never a traceback."""
+"""Errors that are the user's to fix (a config value, a file, a flag), not bugs: the CLI and the
+workflow print their message in one line, never a traceback."""
 
 
 class UserError(ValueError):

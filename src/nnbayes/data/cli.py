@@ -25,10 +25,14 @@ def _data(a):
 
 
 def _images(a):
+    from nnbayes.core.errors import UserError
     from nnbayes.data.images import load_images
 
     spec = json.loads(a.spec)
-    X, digits, y = load_images(spec["source"], spec.get("mnist_root"), rule=spec["rule"])
+    try:
+        X, digits, y = load_images(spec["source"], spec.get("mnist_root"), rule=spec["rule"])
+    except (OSError, ValueError) as e:  # a missing or damaged data file: the user's to fix
+        raise UserError(str(e)) from None
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(a.out).with_suffix(".tmp.npz")
     np.savez(tmp, X=X, digits=digits, y=y)

@@ -6,6 +6,7 @@ the same triple: X float32 [N, D] in [0, 1], digit labels int64 [N], binary labe
 """
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,8 @@ MNIST_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 MNIST_FILES["t10k"] = MNIST_FILES["test"]
+IDX_HEADER_MAX = 4 + 4 * 255  # magic + up to 255 dimensions
+DIGITS_IMAGES = 1797  # scikit-learn's bundled set (tests/data check it)
 
 
 def binarise(labels: np.ndarray, rule: str) -> np.ndarray:
@@ -49,6 +52,31 @@ def load_digits_binary(rule: str = "lt5") -> tuple[np.ndarray, np.ndarray, np.nd
     return x, digits, binarise(digits, rule)
 
 
+def _header(head: bytes, path: Path) -> tuple[np.dtype, tuple[int, ...], int]:
+    """(dtype, shape, header bytes) an IDX file's first bytes declare; ValueError naming the file."""
+    if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] not in IDX_DTYPES:
+        raise ValueError(f"{path}: not an IDX file (bad magic {head[:4].hex() or 'empty'})")
+    dtype, ndim = np.dtype(IDX_DTYPES[head[2]]), head[3]
+    header = 4 + 4 * ndim
+    if len(head) < header:
+        raise ValueError(f"{path}: truncated header ({len(head)} bytes, need {header})")
+    shape = tuple(int(s) for s in np.frombuffer(head, dtype=">u4", count=ndim, offset=4))
+    return dtype, shape, header
+
+
+def _check_size(path: Path, size: int, dtype: np.dtype, shape: tuple[int, ...], header: int) -> None:
+    need = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size < need:
+        raise ValueError(f"{path}: truncated data ({size} bytes, expected {need})")
+    if size > need:
+        raise ValueError(f"{path}: {size - need} trailing bytes after the data (expected {need} bytes)")
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
 def read_idx(path: str | Path) -> np.ndarray:
     """Read an IDX file (the MNIST format), plain or gzip-compressed (found by magic bytes).
 
@@ -62,20 +90,26 @@ def read_idx(path: str | Path) -> np.ndarray:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as e:
             raise ValueError(f"{path}: corrupt gzip stream ({e})") from e
-    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in IDX_DTYPES:
-        raise ValueError(f"{path}: not an IDX file (bad magic {raw[:4].hex() or 'empty'})")
-    dtype, ndim = np.dtype(IDX_DTYPES[raw[2]]), raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise ValueError(f"{path}: truncated header ({len(raw)} bytes, need {header})")
-    shape = tuple(int(s) for s in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    need = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if len(raw) < need:
-        raise ValueError(f"{path}: truncated data ({len(raw)} bytes, expected {need})")
-    if len(raw) > need:
-        raise ValueError(f"{path}: {len(raw) - need} trailing bytes after the data")
+    dtype, shape, header = _header(raw[:IDX_HEADER_MAX], path)
+    _check_size(path, len(raw), dtype, shape, header)
     arr = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
     return arr.astype(dtype.newbyteorder("="))
+
+
+def idx_shape(path: str | Path) -> tuple[int, ...]:
+    """The shape an IDX file declares, once its size is checked against it (the data are not
+    kept): a missing, truncated or padded file is found before any compute."""
+    path = Path(path)
+    opener = gzip.open if _is_gzip(path) else open
+    try:
+        with opener(path, "rb") as f:
+            head = f.read(IDX_HEADER_MAX)
+            size = len(head) + sum(len(chunk) for chunk in iter(lambda: f.read(1 << 24), b""))
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        raise ValueError(f"{path}: corrupt gzip stream ({e})") from e
+    dtype, shape, header = _header(head, path)
+    _check_size(path, size, dtype, shape, header)
+    return shape
 
 
 def _find(root: Path, name: str) -> Path:
@@ -107,6 +141,19 @@ def load_mnist_binary(
     x = images.reshape(len(images), -1).astype(np.float32) / np.float32(255.0)
     digits = labels.astype(np.int64)
     return x, digits, binarise(digits, rule)
+
+
+def image_count(source: str, mnist_root: str | Path | None) -> int:
+    """Images `load_images(source, mnist_root)` gives, known before loading: MNIST files are
+    found and their sizes checked against their headers (FileNotFoundError / ValueError)."""
+    if source != "mnist":
+        return DIGITS_IMAGES
+    root = Path(mnist_root)
+    img, lab = (_find(root, name) for name in MNIST_FILES["train"])
+    images, labels = idx_shape(img), idx_shape(lab)
+    if len(images) != 3 or labels != images[:1]:
+        raise ValueError(f"{img} and {lab}: expected images [N, H, W] and N labels, got shapes {images} and {labels}")
+    return images[0]
 
 
 def load_images(

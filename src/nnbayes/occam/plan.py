@@ -31,10 +31,12 @@ def prior_set(net: dict) -> str:
     return spec_name({"kind": "fcn", "inputs": "binary", **net})
 
 
-def check_references(config: dict, chaos_sets: list[str]) -> None:
-    """Names in `occam` that must exist elsewhere; raise ConfigError naming the key.
+def check_references(config: dict, chaos_sets: list[str], n_images: int) -> None:
+    """Names in `occam` that must exist elsewhere, sizes that must fit; raise ConfigError naming
+    the key.
 
-    chaos_sets: the sample sets prior.experiments.chaos expands to (T12's P(K) comes from them).
+    chaos_sets: the sample sets prior.experiments.chaos expands to (T12's P(K) comes from them);
+    n_images: the size of the data.images set (T15's training and test images come from it).
     """
     occam, n_points = config["occam"], 2 ** config["data"]["n"]
     names = target_names(occam["targets"])
@@ -59,3 +61,7 @@ def check_references(config: dict, chaos_sets: list[str]) -> None:
         if part["shards"] > part["runs"]:
             raise ConfigError(f"config key '{key}.shards': {part['shards']} shards for {part['runs']} runs "
                               "would leave shards empty")
+    data = occam["corruption"]["data"]
+    if data["m"] + data["test_size"] > n_images:
+        raise ConfigError(f"config key 'occam.corruption.data': m + test_size = {data['m']} + "
+                          f"{data['test_size']} exceeds the {n_images} images of data.images")

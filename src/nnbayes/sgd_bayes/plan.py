@@ -1,11 +1,13 @@
 """Cross-references of the sgd_bayes config the schema cannot check: variants a task names must
-exist, ABI needs a boolean task, a boolean task's target and training mask must fit the cube.
+exist, ABI needs a boolean task, a boolean task's target and training mask must fit the cube, an
+image task must fit in the image set.
 Pure Python (the workflow imports it while parsing)."""
 
 from nnbayes.core.errors import ConfigError
 
 
-def check_references(config: dict) -> None:
+def check_references(config: dict, n_images: int) -> None:
+    """Raise ConfigError naming the key; n_images: the size of the data.images set."""
     sgd = config["sgd_bayes"]
     for name, task in sgd["tasks"].items():
         key = f"sgd_bayes.tasks.{name}"
@@ -16,6 +18,9 @@ def check_references(config: dict) -> None:
         if "abi" in task and data["kind"] != "boolean":
             raise ConfigError(f"config key '{key}.abi': rejection sampling (ABI) needs a boolean task, "
                               f"not kind {data['kind']!r}")
+        if data["kind"] == "images" and data["m"] + data["test_size"] > n_images:
+            raise ConfigError(f"config key '{key}.data': m + test_size = {data['m']} + {data['test_size']} "
+                              f"exceeds the {n_images} images of data.images")
         if data["kind"] == "boolean":
             if data["target"] not in config["data"]["targets"]:
                 raise ConfigError(f"config key '{key}.data.target': {data['target']!r} is not one of "

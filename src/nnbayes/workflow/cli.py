@@ -10,6 +10,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from nnbayes.core.errors import UserError
+
 COMMAND_MODULES: tuple[str, ...] = tuple(f"nnbayes.{s}.cli" for s in (
     "data", "prior", "sgd_bayes", "qnn", "meanfield", "ensemble", "occam"))
 
@@ -80,12 +82,11 @@ def handler(command: str) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from nnbayes.core.errors import UserError
-
+    """Run one command; a user's mistake (UserError) is one line on stderr, a bug a traceback."""
     args = parser().parse_args(argv)
     try:
         args.func(args)
-    except UserError as e:  # the user's to fix (a config value, a file): one line, no traceback
+    except UserError as e:  # the user's to fix (a config value, a file): one line, exit 2
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
 

@@ -1,10 +1,9 @@
 """The workflow's view of config.yaml: preset merge, schema check with readable errors, and
 the expansion of sampler grids into named sample sets.
 
-The Snakefile hands the loaded dict in; nothing here opens config.yaml itself.
+The Snakefile hands the loaded dicts in; nothing here opens config.yaml itself.
 """
 
-import copy
 import hashlib
 import json
 from pathlib import Path
@@ -14,27 +13,25 @@ import yaml
 
 from nnbayes.core.errors import ConfigError
 from nnbayes.core.specs import expand_grids
+from nnbayes.data.plan import check_references as data_references
 from nnbayes.ensemble.toy import ratio_cells
 from nnbayes.meanfield.plan import check_references as meanfield_references
 from nnbayes.occam.plan import check_references as occam_references
 from nnbayes.qnn.plan import check_references as qnn_references
 from nnbayes.sgd_bayes.plan import check_references as sgd_bayes_references
-
-def deep_merge(base: dict, over: dict) -> dict:
-    """`over` merged into a copy of `base`: dicts recurse, everything else (lists too) replaces."""
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
-    return out
+from nnbayes.workflow.overrides import deep_merge
 
 
-def resolve(config: dict, schema_path: str | Path) -> dict:
-    """Merge the preset named by `scale` over the base config, then validate the result."""
+def resolve(base: dict, schema_path: str | Path, overrides: dict | None = None) -> dict:
+    """config.yaml's `base`, then the preset named by `scale`, then the user's `overrides`
+    (`overrides.user_overrides`: what they set wins over the preset); validated."""
+    overrides = overrides or {}
+    config = deep_merge(base, overrides)  # the user may pick the scale or edit a preset
     scale = config.get("scale")
     presets = config.get("presets", {})
     if scale not in presets:
         raise ConfigError(f"config key 'scale': {scale!r} is not one of {sorted(presets)}")
-    merged = deep_merge(config, presets[scale])
+    merged = deep_merge(deep_merge(config, presets[scale]), overrides)
     validate(merged, schema_path)
     check_references(merged)
     return merged
@@ -46,8 +43,10 @@ def check_references(config: dict) -> None:
         ratio_cells(config["ensemble"]["ratio"])
     except ValueError as e:
         raise ConfigError(f"config key {e}") from None
-    sgd_bayes_references(config)
-    occam_references(config, list(expand_grids(config["prior"]["experiments"]["chaos"], config["prior"]["defaults"])))
+    n_images = data_references(config)
+    sgd_bayes_references(config, n_images)
+    occam_references(config, list(expand_grids(config["prior"]["experiments"]["chaos"], config["prior"]["defaults"])),
+                     n_images)
     qnn_references(config)
     meanfield_references(config)
 

@@ -2,8 +2,8 @@
 
 The one way figures are rendered: parameters are checked against the notebook's tagged
 `parameters` cell (papermill itself only warns on an unknown name, so a typo in a rule
-would silently plot the defaults), the kernel is the running environment's, and the
-executed notebook is kept even when a cell fails.
+would silently plot the defaults), the kernel is the running environment's, the executed
+notebook is kept even when a cell fails, and the HTML is the same bytes for the same inputs.
 """
 
 import os
@@ -52,6 +52,9 @@ def render(notebook: str | Path, executed: str | Path, html: str | Path, params:
         Path(executed).parent.mkdir(parents=True, exist_ok=True)
         papermill.execute_notebook(str(src), str(executed), parameters=values, kernel_name="python3",
                                    cwd=os.getcwd(), progress_bar=False)
-    body, _ = HTMLExporter(exclude_input=True, embed_images=True).from_notebook_node(nbformat.read(executed, 4))
+    done = nbformat.read(executed, 4)
+    for i, cell in enumerate(done.cells):  # papermill gives its injected-parameters cell a random id
+        cell["id"] = f"cell-{i}"
+    body, _ = HTMLExporter(exclude_input=True, embed_images=True).from_notebook_node(done)
     Path(html).parent.mkdir(parents=True, exist_ok=True)
     Path(html).write_text(body)
