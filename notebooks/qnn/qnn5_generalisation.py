@@ -25,6 +25,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from nnbayes.workflow.registry import draw, figure
+from nnbayes.workflow.report import conclusion
 
 FIGURE = "qnn5_generalisation"  # declared in nnbayes.qnn.figures: caption, inputs, checks, plot
 Markdown(figure(FIGURE).caption)
@@ -33,7 +34,11 @@ Markdown(figure(FIGURE).caption)
 fig = draw(FIGURE, json.loads(inputs), stamp, png, pdf)
 
 # %% [markdown]
-# ## Checks: the numbers this figure is judged by
+# ## Checks: the numbers this figure is judged by (criteria: workflow/criteria)
 
 # %%
-pd.read_csv(checks, keep_default_na=False)
+table = pd.read_csv(checks, keep_default_na=False)
+Markdown(conclusion(table))
+
+# %%
+table

@@ -1,10 +1,14 @@
-"""The figure checks can fail: feed them tables that break the claims they test."""
+"""The prior checks can fail: feed them tables that break the claims they test, judged by the
+pre-registered criteria (workflow/criteria/prior.yaml)."""
 
 import numpy as np
 import pandas as pd
 
+from conftest import REPO
 from nnbayes.prior.checks import depth_t, perceptron_t, rank_slope
+from nnbayes.workflow.criteria import judged, load
 
+CRITERIA = load(REPO / "workflow" / "criteria" / "prior.yaml")
 PERCEPTRON = {"kind": "fcn", "depth": 0, "width": 40, "activation": "relu", "sigma_w": 1.0, "inputs": "binary"}
 
 
@@ -17,7 +21,7 @@ def meta(**spec) -> dict:
 
 
 def verdicts(rows) -> dict:
-    return {r["check"]: r["passed"] for r in rows}
+    return judged("fig", rows, CRITERIA, "smoke").set_index("id")["passed"].to_dict()
 
 
 def test_perceptron_check_passes_uniform_and_fails_peaked_counts():
@@ -25,13 +29,12 @@ def test_perceptron_check_passes_uniform_and_fails_peaked_counts():
     uniform = np.append(rng.multinomial(128_000, np.full(128, 1 / 128)), 0)
     peaked = uniform.copy()
     peaked[0] += 2000
-    ok = verdicts(perceptron_t([(meta(sigma_b=0.0), t_table(uniform))]))
-    bad = verdicts(perceptron_t([(meta(sigma_b=0.0), t_table(peaked))]))
-    key = "binary sigma_b=0: chi2 p-value of P(t) vs uniform on t<2^n"
-    assert ok[key] and not bad[key]
+    key = "fig1_perceptron_t/uniform_pvalue"
+    assert verdicts(perceptron_t([(meta(sigma_b=0.0), t_table(uniform))]))[key]
+    assert not verdicts(perceptron_t([(meta(sigma_b=0.0), t_table(peaked))]))[key]
     impossible = uniform.copy()
     impossible[-1] = 1
-    assert not verdicts(perceptron_t([(meta(sigma_b=0.0), t_table(impossible))]))["binary sigma_b=0: count(t=2^n)"]
+    assert not verdicts(perceptron_t([(meta(sigma_b=0.0), t_table(impossible))]))["fig1_perceptron_t/count_all_ones"]
 
 
 def test_depth_check_fails_when_mass_decreases():
@@ -42,7 +45,7 @@ def test_depth_check_fails_when_mass_decreases():
 
     sets = [({"spec": {"depth": d, "sigma_b": 0.0}, "n_points": 128, "samples": 1}, table(e))
             for d, e in ((0, 500), (1, 300))]
-    assert not verdicts(depth_t(sets))["sigma_b=0: P(t extreme) over depth [0, 1]"]
+    assert not verdicts(depth_t(sets))["fig2_depth_t/extremes_vs_depth[sigma_b=0, depth [0, 1]]"]
 
 
 def test_rank_slope_recovers_a_power_law():

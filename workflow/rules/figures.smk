@@ -9,6 +9,8 @@ for _fig, _spec in FIGURES.items():
             f"checks_{_fig}"
         input:
             code("checks", f"nnbayes.{_spec.study}.figures"),
+            criteria=f"workflow/criteria/{_spec.study}.yaml",
+            criteria_schema="workflow/criteria/criteria.schema.yaml",
             **_inputs,
         output:
             f"<results>/reports/{_fig}.csv",
@@ -21,9 +23,10 @@ for _fig, _spec in FIGURES.items():
         params:
             figure=_fig,
             inputs=partial(inputs_json, list(_inputs)),
+            scale=config["scale"],
         shell:
-            "nnbayes checks --figure {params.figure} --inputs {params.inputs:q} --out {output}"
-            " > {log} 2>&1"
+            "nnbayes checks --figure {params.figure} --inputs {params.inputs:q}"
+            " --criteria {input.criteria} --scale {params.scale} --out {output} > {log} 2>&1"
 
     rule:
         name:

@@ -1,6 +1,7 @@
-"""The row/verdict machinery every study's checks share: a checks table is a list of rows, each
-the quantity, our value, the reference (theorem, the authors' number or a pre-registered
-threshold), the criterion and whether it passed (None: reported, not judged)."""
+"""What every study's checks share. A figure's checks compute statistics and judge nothing:
+each `stat` names its pre-registered criterion by key (workflow/criteria/<study>.yaml), gives our
+value and what the criterion may need (a standard error, a count), and the workflow judges it
+(core.criteria). `row` is the older self-judged form, being retired study by study."""
 
 import pandas as pd
 
@@ -11,6 +12,13 @@ Z = 4.0  # standard errors allowed for sampled estimates against a reference val
 def row(check: str, value, reference="", criterion="", passed=None, note="") -> dict:
     return dict(check=check, value=value, reference=reference, criterion=criterion,
                 passed=passed, note=note)
+
+
+def stat(key: str, value, *, instance: str = "", se: float | None = None, n: int | None = None,
+         note: str = "") -> dict:
+    """One statistic a figure is judged by. `key` (figure/quantity) names its criterion; `instance`
+    tells apart the rows one key gives (a setting, a task); `se` and `n` feed rules that use them."""
+    return dict(key=key, instance=instance, value=value, se=se, n=n, note=note)
 
 
 def stage(sets, name: str) -> Sets:

@@ -19,9 +19,10 @@ COMMAND_MODULES: tuple[str, ...] = tuple(f"nnbayes.{s}.cli" for s in (
 def _checks(a):
     import json
 
+    from nnbayes.workflow.criteria import load
     from nnbayes.workflow.registry import figure_checks
 
-    df = figure_checks(a.figure, json.loads(a.inputs))
+    df = figure_checks(a.figure, json.loads(a.inputs), load(a.criteria), a.scale)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(a.out, index=False)
     print(df.to_string(index=False))
@@ -43,6 +44,8 @@ def _workflow_commands(sub) -> None:
     s = sub.add_parser("checks", help="the numbers a figure is judged by")
     s.add_argument("--figure", required=True, help="figure name (its study's figures.FIGURES)")
     s.add_argument("--inputs", required=True, help="JSON {input name: [tables]}")
+    s.add_argument("--criteria", required=True, help="the study's pre-registered criteria (workflow/criteria/<study>.yaml)")
+    s.add_argument("--scale", required=True, help="the scale whose criteria apply")
     s.add_argument("--out", required=True)
     s.set_defaults(func=_checks)
 

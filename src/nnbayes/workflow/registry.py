@@ -8,6 +8,7 @@ import pandas as pd
 
 from nnbayes.core.figure import Figure, Paths, load_inputs
 from nnbayes.core.plotting import save_figure
+from nnbayes.workflow.criteria import judged
 
 STUDIES = ("prior", "sgd_bayes", "qnn", "meanfield", "ensemble", "occam")
 
@@ -29,11 +30,10 @@ def figure(name: str) -> Figure:
     return by_name[name]
 
 
-def figure_checks(name: str, inputs: Paths) -> pd.DataFrame:
-    """The checks table of one figure from its named input tables."""
-    df = pd.DataFrame(figure(name).checks(load_inputs(inputs)))
-    df.insert(0, "figure", name)
-    return df
+def figure_checks(name: str, inputs: Paths, criteria: dict[str, dict], scale: str) -> pd.DataFrame:
+    """The checks table of one figure: its statistics from its named input tables, each judged by
+    its pre-registered criterion at this scale (workflow.criteria)."""
+    return judged(name, figure(name).checks(load_inputs(inputs)), criteria, scale)
 
 
 def draw(name: str, inputs: Paths, stamp: str, png: str, pdf: str):

@@ -7,22 +7,47 @@ from pathlib import Path
 import pandas as pd
 
 
-def _verdict(passed) -> str:
+def verdict(passed, counted, source) -> str:
+    """PASS / FAIL for judged rows; sanity rows (checks of the pipeline, not the paper) are shown
+    apart and never counted as a pass; rows without a criterion are 'report'."""
     if pd.isna(passed) or passed == "":
         return "report"
-    return "PASS" if str(passed) == "True" else "FAIL"
+    ok = str(passed) == "True"
+    if source == "sanity" or str(counted) == "False":
+        return "sanity ok" if ok else "sanity FAIL"
+    return "PASS" if ok else "FAIL"
+
+
+def conclusion(checks: pd.DataFrame) -> str:
+    """The sentence under a figure, generated from its verdicts, never written by hand: each judged
+    statistic with our value, its criterion and PASS/FAIL, then the count."""
+    v = [verdict(*r) for r in zip(checks["passed"], checks["counted"], checks["source"])]
+    judged = checks.assign(verdict=v)[[x in ("PASS", "FAIL") for x in v]]
+    if judged.empty:
+        return "Nothing in this figure is judged: every row is reported or a sanity check."
+    lines = [f"- {r.check}: {_short(r.value)} (criterion {r.criterion}): **{r.verdict}**" for r in judged.itertuples()]
+    passed = int((judged["verdict"] == "PASS").sum())
+    return f"**{passed} of {len(judged)} judged statistics pass.**\n\n" + "\n".join(lines)
+
+
+def _short(value) -> str:
+    try:
+        return f"{float(value):.4g}"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def write_report(checks: list[str], scale: str, summary: str | Path, index: str | Path) -> None:
     df = pd.concat([pd.read_csv(c, keep_default_na=False) for c in checks], ignore_index=True)
-    df["verdict"] = df["passed"].map(_verdict)
+    df["verdict"] = [verdict(*r) for r in zip(df["passed"], df["counted"], df["source"])]
     counts = df["verdict"].value_counts()
     lines = [f"# Figures: checks at scale `{scale}`", "",
-             f"{counts.get('PASS', 0)} passed, {counts.get('FAIL', 0)} failed, "
-             f"{counts.get('report', 0)} reported without a criterion.", ""]
+             f"{counts.get('PASS', 0)} passed, {counts.get('FAIL', 0)} failed against pre-registered "
+             f"criteria (workflow/criteria); {counts.get('sanity ok', 0)} sanity checks ok, "
+             f"{counts.get('sanity FAIL', 0)} failed; {counts.get('report', 0)} reported without a criterion.", ""]
     for fig, rows in df.groupby("figure", sort=False):
         lines += [f"## {fig}", "", f"![{fig}](../figures/{fig}.png)", "",
-                  rows.drop(columns=["figure", "passed"]).to_markdown(index=False), ""]
+                  rows.drop(columns=["figure", "passed", "counted"]).to_markdown(index=False), ""]
     Path(summary).write_text("\n".join(lines))
     root = Path(index).parent
     items = []
