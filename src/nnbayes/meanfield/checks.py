@@ -193,7 +193,7 @@ def _step_control_rows(df: pd.DataFrame, sets) -> list[dict]:
     return rows
 
 
-def _limit_row(df: pd.DataFrame, s: pd.DataFrame, task: str) -> list[dict]:
+def _limit_stat(df: pd.DataFrame, s: pd.DataFrame, task: str) -> list[dict]:
     """T7: plain MF at a huge width against KRR (the infinite-width theorem)."""
     lim = s[(s["task"] == task) & (s["method"] == "mf_limit")]
     if not len(lim):
@@ -231,7 +231,7 @@ def learning_curves(sets) -> list[dict]:
     for task in sorted(s["task"].unique()):
         kappa, _ = curve_point(sets, task)
         curves = {m: _curve(s, task, m, kappa).set_index("P")["test_mse"] for m in ("krr", "mf", "mf_ard", "sgld")}
-        rows += _limit_row(df, s, task) + _gain_rows(s, task, kappa, curves)
+        rows += _limit_stat(df, s, task) + _gain_rows(s, task, kappa, curves)
         worse = [P for P in curves["mf"].index if curves["mf"][P] > curves["krr"][P]]
         rows.append(stat("mf2_learning_curves/mf_worse_than_krr", len(worse), instance=task,
                          note=(f"kappa={kappa:g}; P = " + ", ".join(map(str, worse)) + ": the neuron's own data term in "
