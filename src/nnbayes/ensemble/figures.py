@@ -29,6 +29,9 @@ NNGP interpolant (hidden rate 1/N).""", **_WIDTH, checks=checks.width_functions,
     Figure("ens4_width_scaling", """# Spread and distance to the kernel limit against width (T12)
 
 Seed spread and rms distance to the limit against width N, log-log, with fitted slopes in the
-legend, for f0 = 0 and for a plain init (whose closed-form GP offset is drawn).""", **_WIDTH,
+legend, for f0 = 0 and for a plain init (whose closed-form GP offset is drawn). With f0 = 0 the
+slopes are judged against the theory's -1/2; with a plain init the essay's claim that seeds agree
+as width grows is tested as stated, and fails: the init offset does not shrink (a known finding,
+a real limit of the essay's claim).""", **_WIDTH,
            checks=checks.width_scaling, plot=plots.width_scaling),
 ]
