@@ -14,7 +14,8 @@ from nnbayes.workflow.cli import main
 from nnbayes.core.functions import unpack_ids
 from nnbayes.core.io import read_meta, read_table, write_table
 from nnbayes.qnn.plan import prior_sets
-from nnbayes.qnn.prior import sample_shard
+from nnbayes.qnn.embeddings import embed
+from nnbayes.qnn.prior import output_sampler, sample_shard
 from nnbayes.core.tables import merge_counts, ones_count_distribution
 
 CUBE = boolean_cube(7)
@@ -67,6 +68,27 @@ def test_dense_angle_pitfall_prior_ignores_the_phase_bits():
     b = bits(sample("pitfall-gue"))
     a_only = ((CUBE * np.array([1, 0, 1, 0, 1, 0, 1])) << np.arange(6, -1, -1)).sum(1)
     assert (b == b[:, a_only]).all() and len(b) > 100
+
+
+A_ONLY = ((CUBE * np.array([1, 0, 1, 0, 1, 0, 1])) << np.arange(6, -1, -1)).sum(1)  # phase bits zeroed
+
+
+def test_pitfall_states_ignore_the_phase_bits_bit_for_bit():
+    """e^{2 pi i b} is computed exactly (exp(2 pi i) in floating point is 1 - 2.4e-16 i)."""
+    states, _ = embed(ENC["pitfall"], CUBE)
+    assert torch.equal(states, states[A_ONLY])
+
+
+def test_tied_inputs_get_equal_outputs_exactly():
+    """Issue 14 §7: inputs whose states agree (up to sign) get the same output, not one within
+    round-off: a factor of the rank-deficient kernel differs between tied rows by ~1e-7, enough
+    to flip the sign of an output near 0 and break an exact row at large sample counts."""
+    kernel = {**SETS["amplitude01-kernel"], "embedding": "amplitude_pm", "encoding": ENC["amplitude_pm"]}
+    for spec, tied in ((SETS["pitfall-gue"], A_ONLY), (SETS["amplitude_pm-gue"], np.arange(127, -1, -1)),
+                       (kernel, np.arange(127, -1, -1))):
+        for dtype in (torch.float32, torch.float64):
+            f = output_sampler(spec, CUBE, torch.device("cpu"), dtype)(2000, torch.Generator().manual_seed(0))
+            assert torch.equal(f, f[:, tied]) and f.std() > 0.1
 
 
 def test_basis_gue_prior_ones_count_is_binomial():

@@ -9,7 +9,8 @@ Each spec is a dict with `kind` and its parameters:
   * angle        (x) cos(theta x_j / 2)|0> + sin(theta x_j / 2)|1> (theta in radians).
   * dense_angle  two bits (a, b) per qubit: cos(alpha)|0> + e^{i phase b} sin(alpha)|1>, with
                  alpha = pi (offset_pi + scale_pi a) and phase = pi phase_pi (angles in units
-                 of pi so that phase_pi = 2, LaRose & Coyle's e^{2 pi i b}, is exact). That
+                 of pi so that phase_pi = 2, LaRose & Coyle's e^{2 pi i b}, is exact: `_cis_pi`
+                 gives exactly 1, where exp(2 pi i) in floating point is 1 - 2.4e-16 i). That
                  choice with scale_pi = 0.5 is the pitfall: on b in {0, 1} the phase is 1 and
                  b vanishes; with a in {0, 1} and alpha in {0, pi/2} it is a global phase too.
   * zz           Havlicek et al.'s ZZ feature map as Qiskit's ZZFeatureMap builds it: `reps`
@@ -45,8 +46,15 @@ def _kron_rows(factors: list[torch.Tensor]) -> torch.Tensor:
     return out
 
 
-def _qubit(c: torch.Tensor, s: torch.Tensor, phase: torch.Tensor | None = None) -> torch.Tensor:
-    one = s.to(torch.complex128) * (1 if phase is None else torch.exp(1j * phase))
+def _cis_pi(t: torch.Tensor) -> torch.Tensor:
+    """e^{i pi t}, exactly +-1 where t is an integer: a phase of 2 pi b with b in {0, 1} is then
+    exactly 1, so the states of inputs that differ only in b are equal bit for bit."""
+    t = torch.remainder(t, 2.0)
+    return torch.where(t == t.round(), torch.cos(math.pi * t).round().to(torch.complex128), torch.exp(1j * math.pi * t))
+
+
+def _qubit(c: torch.Tensor, s: torch.Tensor, phase_pi: torch.Tensor | None = None) -> torch.Tensor:
+    one = s.to(torch.complex128) * (1 if phase_pi is None else _cis_pi(phase_pi))
     return torch.stack([c.to(torch.complex128), one], -1)
 
 
@@ -83,8 +91,8 @@ def embed(spec: dict, cube: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
         xp = torch.nn.functional.pad(x, (0, n % 2))  # odd n: the last qubit's b is 0
         a, b = xp[:, 0::2], xp[:, 1::2]
         alpha = math.pi * (float(spec["offset_pi"]) + float(spec["scale_pi"]) * a)
-        phase = math.pi * float(spec["phase_pi"]) * b
-        states = _kron_rows([_qubit(torch.cos(alpha[:, j]), torch.sin(alpha[:, j]), phase[:, j])
+        phase_pi = float(spec["phase_pi"]) * b
+        states = _kron_rows([_qubit(torch.cos(alpha[:, j]), torch.sin(alpha[:, j]), phase_pi[:, j])
                              for j in range(a.shape[1])])
     elif kind == "zz":
         states = _zz_states(x, int(spec["reps"]))

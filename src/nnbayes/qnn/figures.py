@@ -51,11 +51,14 @@ reproduce that for ZZ and amplitude encodings at n = 5.""",
 
 Each sampled function once, at its probability (count / samples) and C_LZ; the FCN prior of
 the network stage for comparison.""", **_priors(), checks=checks.complexity, plot=plots.complexity),
-    Figure("qnn5_generalisation", """# Generalisation error against target complexity: QNNs, the QNN-kernel GP, the layered QNN, the FCN
+    Figure("qnn5_generalisation", """# Generalisation relative to the FCN: QNNs, the QNN-kernel GP, the layered QNN
 
-Mean test error on E (the cube minus S) against the target's C_LZ: perceptrons on h_R(x)
-trained through the map (GD from the Gaussian prior, and their min-norm fit), the NNGP built
-on the QNN kernel, the layered QNN, and the FCN trained by SGD with its NNGP.""",
+Each cell: a learner's mean test error on E (the cube minus S) minus the FCN's trained by SGD,
+per target in order of its C_LZ (red: worse than the FCN, blue: better); the last column
+averages the targets at or below the median C_LZ, the comparison the checks judge. Top row:
+the FCN's own test error. Learners: perceptrons on h_R(x) trained through the map (GD from the
+Gaussian prior, and their min-norm fit), the NNGP built on the QNN kernel, the layered QNN,
+and the FCN's NNGP.""",
            inputs=lambda c: {"qnn_learning": learning_tables(), "qnn_targets": [TARGETS]},
            config=lambda c: [c["qnn"]["learning"], c["qnn"]["embeddings"], c["qnn"]["kernel"],
                              c["qnn"]["layered"]],

@@ -10,6 +10,7 @@ Its real form, the "tensor-product perceptron" this pipeline trains and samples:
 kernel is the perceptron's kernel; |w_R| = |O|_F.
 """
 
+import numpy as np
 import torch
 
 
@@ -57,3 +58,18 @@ def fidelity_kernel(states: torch.Tensor) -> torch.Tensor:
     """F(x, x') = |<psi(x)|psi(x')>|^2 [N, N]: the kernel of the mapped perceptron."""
     return (states.conj() @ states.T).abs() ** 2
 
+
+
+def state_classes(states: torch.Tensor, *, up_to_phase: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(first, inverse): the first input of each class of bit-for-bit equal states [N, D] (equal
+    up to a global phase, i.e. equal h(x), when `up_to_phase`), classes in first-seen order, and
+    each input's class. A model that computes each class once gives its inputs equal outputs
+    exactly, as the theorems f(x) = f(-x) (amplitude +-1) and the dense-angle pitfall say; a
+    sampler over all N inputs breaks them at round-off (a factor of the rank-deficient kernel)."""
+    key = (tensor_features(states) if up_to_phase else states).detach().cpu().numpy() + 0.0  # -0.0 -> 0.0
+    rows = np.ascontiguousarray(key).view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[inverse.ravel()]

@@ -20,20 +20,32 @@ from tqdm import tqdm
 from nnbayes.core.functions import count_ids, pack_bits
 from nnbayes.qnn.embeddings import embed
 from nnbayes.qnn.layered import sample_outputs as layered_outputs
+from nnbayes.qnn.map import state_classes
 from nnbayes.qnn.models import SCHEMES, gaussian_factor, gaussian_outputs, qnn_kernel, qnn_outputs
 from nnbayes.qnn.quantum import complex_dtype
 
 SET_SCHEMES = (*SCHEMES, "kernel", "layered")
 
 
-def _sampler(spec: dict, cube: np.ndarray, device: torch.device, dtype: torch.dtype):
-    """A function batch -> outputs [batch, N] for the set `spec` (inputs embedded once)."""
+def output_sampler(spec: dict, cube: np.ndarray, device: torch.device, dtype: torch.dtype):
+    """A function batch -> outputs [batch, N] for the set `spec`. Inputs are embedded once and
+    each class of equal states (`map.state_classes`) is computed once, so inputs the theorems
+    tie (x and -x under amplitude +-1, the pitfall's phase bits) get equal outputs exactly."""
     states, keep = embed(spec["encoding"], cube)
     if not keep.all():
         raise ValueError(f"embedding {spec['embedding']!r} leaves inputs out (zero: drop); a prior "
                          "needs every input of the cube")
+    phase_blind = spec.get("kernel", {}).get("base") != "overlap"  # Re <psi|psi'> sees a global phase
+    first, inverse = state_classes(states, up_to_phase=phase_blind)
+    draw = _class_sampler(spec, states[first].to(device=device, dtype=complex_dtype(dtype)), device, dtype)
+    if len(first) == len(inverse):  # no two inputs share a state
+        return draw
+    inverse = torch.as_tensor(inverse, device=device)
+    return lambda b, gen: draw(b, gen)[:, inverse]
+
+
+def _class_sampler(spec: dict, states: torch.Tensor, device: torch.device, dtype: torch.dtype):
     scheme = spec["scheme"]
-    states = states.to(device=device, dtype=complex_dtype(dtype))
     if scheme in SCHEMES:
         return lambda b, gen: qnn_outputs(scheme, states, b, gen=gen, layers=spec.get("layers", 1),
                                           qubit=spec.get("qubit", 1))
@@ -49,7 +61,7 @@ def _sampler(spec: dict, cube: np.ndarray, device: torch.device, dtype: torch.dt
 def sample_functions(spec: dict, cube: np.ndarray, n_samples: int, *, batch: int, gen: torch.Generator,
                      device: torch.device, dtype: torch.dtype, progress: bool = False) -> Iterator[torch.Tensor]:
     """Yield bool [b, N] functions (output > 0) of `n_samples` models, `batch` at a time."""
-    draw = _sampler(spec, cube, device, dtype)
+    draw = output_sampler(spec, cube, device, dtype)
     with tqdm(total=n_samples, disable=not progress, unit="models", mininterval=2) as bar:
         for start in range(0, n_samples, batch):
             b = min(batch, n_samples - start)
