@@ -118,3 +118,13 @@ def flipped_merge_is_refused_or_identical(merge, paths: list[Path], offset: int,
         assert e.code == 2 and str(paths[1]) in err
         return
     assert out.read_bytes() == reference, f"flip at byte {offset} merged into other numbers"
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory):
+    """The whole smoke DAG, run once per test session in a copy of the repository (the workflow
+    and code-dependency tests share it)."""
+    root = copy_repo(tmp_path_factory.mktemp("smoke"))
+    code, out = snakemake("--cores", "2", "--config", "scale=smoke", cwd=root, timeout=1800)
+    assert code == 0, out[-5000:]
+    return root

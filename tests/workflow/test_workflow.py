@@ -58,15 +58,6 @@ def test_slurm_profile_plans_with_site_resources():
     assert planned(out)["sample_prior_shard"] == 6 * 1 + 15 * 10 + 2 * 10 + 5 * 20 + 1 * 10
 
 
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    """The whole smoke DAG, run once in a copy of the repository."""
-    root = copy_repo(tmp_path_factory.mktemp("smoke"))
-    code, out = snakemake("--cores", "2", "--config", "scale=smoke", cwd=root, timeout=1800)
-    assert code == 0, out[-5000:]
-    return root
-
-
 # Paper claims this reconstruction does not reproduce (research note, issue 5): reported as FAIL
 # in the checks tables on purpose. Any other failing check fails this test.
 KNOWN = yaml.safe_load((REPO / "workflow" / "criteria" / "known_findings.yaml").read_text())
