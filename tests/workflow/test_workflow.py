@@ -123,8 +123,8 @@ def test_a_rerun_gives_every_output_byte_for_byte(smoke, tmp_path):
     tested above; a whole second DAG would double the suite's time)."""
     before = outputs(smoke)
     res = smoke / "results" / "smoke"
-    redo = ["samples/prior/fcn/relu-d2-w40-sw1-sb0-binary.parquet", "reports/fig3_rank.csv",
-            "figures/fig3_rank.png", "figures/fig3_rank.pdf", "notebooks/fig3_rank.html",
+    redo = ["samples/prior/perceptron/perceptron-sw1-sb0-binary.parquet", "reports/fig1_perceptron_t.csv",
+            "figures/fig1_perceptron_t.png", "figures/fig1_perceptron_t.pdf", "notebooks/fig1_perceptron_t.html",
             "reports/summary.md", "index.html"]
     for f in redo:
         (res / f).unlink()
