@@ -122,6 +122,24 @@ def test_batch_equals_one_at_a_time():
         post.log_p[2], rel=1e-10)
 
 
+@pytest.mark.parametrize("schedule", ["parallel", "sequential"])
+def test_fast_engine_reaches_the_reference_log_z(schedule):
+    # both engines stop at the same EP fixed point, where log Z is stationary in the sites, so
+    # a different path (warm-up sweeps, summation order) moves log Z by ~1e-12 relative only.
+    # Parallel: the full cube (n = 128); sequential (slow in Python): 24 points. Both biases,
+    # step and probit, random and constant labellings.
+    n = 128 if schedule == "parallel" else 24
+    Y = np.concatenate([np.random.default_rng(1).integers(0, 2, (7, n)), np.zeros((1, n), int)])
+    for K, probit in ((K_RELU, None), (K_RELU0, None), (K_RELU, 1.0)):
+        K = K[:n, :n]
+        fast = log_prob_labels_batch(K, Y, "ep", probit_scale=probit, schedule=schedule)
+        ref = log_prob_labels_batch(K, Y, "ep", probit_scale=probit, schedule=schedule, engine="reference")
+        assert fast.converged.all() and ref.converged.all()
+        np.testing.assert_allclose(fast.log_p, ref.log_p, rtol=1e-10, atol=0)
+    with pytest.raises(ValueError, match="engine"):
+        log_prob_labels_batch(K_RELU[:3, :3], Y[:1, :3], "ep", engine="turbo")
+
+
 def test_same_seed_same_estimate():
     K, y = next(small_cases())
     a, b = (log_prob_labels(K, y, "tilting", n_samples=500, rng=7) for _ in range(2))

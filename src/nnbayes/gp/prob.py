@@ -47,7 +47,7 @@ def log_prob_labels(
 
     K: [n, n] covariance (PSD; jitter added, see module doc). y: [n] labels in {0, 1}.
     probit_scale: if given, the likelihood is prod_i Phi(s (2 y_i - 1) f_i) instead of the step.
-    method: "ep" (options: damping, tol, max_iter, schedule, jitter, seed, device) or
+    method: "ep" (options: damping, tol, max_iter, schedule, jitter, seed, device, engine) or
     "tilting" (options: n_samples, rng, jitter).
     """
     Y = as_labels(y)[None, :]
