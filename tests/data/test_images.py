@@ -262,7 +262,7 @@ def test_images_command_reports_a_missing_file_in_one_line(tmp_path):
     spec = json.dumps({"source": "mnist", "rule": "lt5", "mnist_root": str(tmp_path)})
     r = subprocess.run(["nnbayes", "images", "--spec", spec, "--out", str(tmp_path / "x.npz")],
                        capture_output=True, text=True)
-    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [r.stderr.strip()]
     assert r.stderr.startswith("error: MNIST file not found: expected ") and "train-images-idx3-ubyte" in r.stderr
 
