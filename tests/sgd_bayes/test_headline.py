@@ -37,7 +37,8 @@ def sets(p_sgd: np.ndarray, log_pb: np.ndarray, errors: np.ndarray, baseline: np
     counts = rng.multinomial(RUNS, np.append(p_sgd, 1 - p_sgd.sum()))[:-1]
     train = pd.DataFrame({**ids, "count": counts, "errors": errors})[counts > 0]
     scores = pd.DataFrame({**ids, "errors": errors, "log_pb_ep": log_pb, "ep_converged": True, "log_pb_exact": np.nan,
-                           "exact_stderr": np.nan, "log_pb_mismatched": baseline})[(counts >= 5) | (errors == 0)]
+                           "exact_stderr": np.nan, "log_pb_mismatched": baseline, "ep_converged_mismatched": True})
+    scores = scores[(counts >= 5) | (errors == 0)]
     draws = rng.multinomial(RUNS, np.append(np.exp(log_pb), 1 - np.exp(log_pb).sum()))[:-1]
     samples = pd.DataFrame({**ids, "mass": draws / RUNS, "draws": draws, "errors": errors})[draws > 0]
     pmeta = {"stage": "posterior", "task": {"kind": "boolean"}, "log_ps_ep": -10.0, "log_ps_exact": -9.9,

@@ -79,6 +79,9 @@ def _posterior_rows(pmeta: dict, scores: pd.DataFrame, task: str, target: str) -
     if "probit1" in pmeta:
         rows += _probit_rows(pmeta["probit1"], task)
     rows.append(stat(f"{g}/ep_converged", bool(scores["ep_converged"].all()), instance=task))
+    for name in pmeta["options"].get("baselines", {}):
+        rows.append(stat(f"{g}/baseline_ep_converged", float(scores[f"ep_converged_{name}"].mean()),
+                         instance=f"{task} {name}", n=len(scores)))
     rows.append(stat(f"{g}/pb_mass_scored", pmeta["pb_mass_ep"], instance=task, n=len(scores),
                      note=f"{len(scores)} functions"))
     top = scores.loc[scores["log_pb_ep"].idxmax()]

@@ -72,8 +72,9 @@ def score(task: Task, net: dict, funcs: pd.DataFrame, *, exact_top: int, exact_s
                                  n_samples=exact_samples, rng=seed)
         out.loc[: k - 1, "log_pb_exact"], out.loc[: k - 1, "exact_stderr"] = ex.log_p, ex.stderr
     for name, change in (baselines or {}).items():
-        out[f"log_pb_{name}"] = log_posterior_batch(task_kernel(task, {**net, **change}), task.y_train, bits, S, E,
-                                                    "ep", probit_scale=probit_scale).log_p
+        b = log_posterior_batch(task_kernel(task, {**net, **change}), task.y_train, bits, S, E, "ep",
+                                probit_scale=probit_scale)
+        out[f"log_pb_{name}"], out[f"ep_converged_{name}"] = b.log_p, b.converged
     if boolean:
         out["clz"] = lz_complexity(_full_functions(task, bits, len(task.order)))
     ps_ep = log_prob_labels(K[:m, :m], task.y_train, "ep", probit_scale=probit_scale)
