@@ -121,6 +121,7 @@ rule posterior:
     output:
         scores="<results>/data/posterior/{task}.parquet",
         errors="<results>/data/posterior/{task}-errors.parquet",
+        samples="<results>/data/posterior/{task}-samples.parquet",
     log:
         "<logs>/posterior/{task}.log",
     conda:
@@ -138,7 +139,7 @@ rule posterior:
     shell:
         "nnbayes posterior --task {params.task:q} {params.sources} --net {params.net:q}"
         " --options {params.options:q} --seed {params.seed} --threads {threads}"
-        " --out {output.scores} --errors-out {output.errors} {input.train} > {log} 2>&1"
+        " --out {output.scores} --errors-out {output.errors} --samples-out {output.samples} {input.train} > {log} 2>&1"
 
 
 rule prior_ep:

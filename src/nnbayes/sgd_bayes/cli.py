@@ -93,7 +93,8 @@ def _posterior(a):
                                opts["max_functions"])
     boolean = json.loads(a.task)["kind"] == "boolean"
     df, summary = score(task, net, funcs, exact_top=opts["exact_top"], exact_samples=opts["exact_samples"],
-                        probit_scale=opts["probit_scale"], seed=a.seed, boolean=boolean)
+                        probit_scale=opts["probit_scale"], seed=a.seed, boolean=boolean,
+                        baselines=opts["baselines"])
     if opts["variational_iters"]:
         top = unpack_ids(funcs[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64)[:1], len(task.y_test))[0]
         summary["probit1"] = probit_estimates(task, net, top, iters=opts["variational_iters"],
@@ -102,9 +103,10 @@ def _posterior(a):
             "seed": a.seed, "n_train": len(task.y_train), "n_test": len(task.y_test), **summary}
     write_table(df, a.out, meta)
     print(json.dumps(summary))
-    errors, err_summary = gp_error_distribution(task, net, opts["error_samples"], a.seed + 2)
-    write_table(errors, a.errors_out, {"stage": "gp_errors", "net": net, "task": json.loads(a.task),
-                                       "n_test": len(task.y_test), **err_summary})
+    errors, sampled, err_summary = gp_error_distribution(task, net, opts["error_samples"], a.seed + 2)
+    err_meta = {"net": net, "task": json.loads(a.task), "n_test": len(task.y_test), **err_summary}
+    write_table(errors, a.errors_out, {"stage": "gp_errors", **err_meta})
+    write_table(sampled, a.samples_out, {"stage": "pb_samples", **err_meta})
     print(json.dumps(err_summary))
 
 
@@ -183,6 +185,7 @@ def add_commands(sub) -> None:
     s.add_argument("--net", required=True, help="JSON architecture")
     s.add_argument("--options", required=True, help="JSON sgd_bayes.posterior settings")
     s.add_argument("--errors-out", required=True, help="the GP's predicted test-error distribution")
+    s.add_argument("--samples-out", required=True, help="the functions drawn from the exact posterior")
     s.add_argument("train_tables", nargs="+")
     s.set_defaults(func=_posterior)
 

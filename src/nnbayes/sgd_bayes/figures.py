@@ -3,7 +3,8 @@
 from nnbayes.core.figure import Figure
 from nnbayes.core.specs import expand_grids
 from nnbayes.sgd_bayes import checks, plots
-from nnbayes.sgd_bayes.paths import KERNEL_TABLE, abi_tables, errors_table, posterior_table, prior_ep_tables, train_tables
+from nnbayes.sgd_bayes.paths import (KERNEL_TABLE, abi_tables, errors_table, posterior_table, prior_ep_tables,
+                                     samples_table, train_tables)
 
 
 def used(config: dict, *tasks: str) -> dict:
@@ -21,7 +22,8 @@ def scored(*tasks: str, abi: bool = False) -> dict:
         return {"train": [p for t in tasks_ for p in train_tables(c, t)],
                 **({"abi": [p for t in tasks_ for p in abi_tables(c, t)]} if abi else {}),
                 "posterior": [posterior_table(t) for t in tasks_],
-                "gp_errors": [errors_table(t) for t in tasks_]}
+                "gp_errors": [errors_table(t) for t in tasks_],
+                "pb_samples": [samples_table(t) for t in tasks_]}
     return {"inputs": inputs, "config": lambda c: used(c, *(tasks or tuple(c["sgd_bayes"]["tasks"])))}
 
 

@@ -21,6 +21,11 @@ def errors_table(task: str) -> str:
     return f"data/posterior/{task}-errors.parquet"
 
 
+def samples_table(task: str) -> str:
+    """Functions drawn from the task's exact GP posterior, with their posterior mass."""
+    return f"data/posterior/{task}-samples.parquet"
+
+
 def prior_ep_tables(config: dict, sample_sets: dict) -> list[str]:
     """T7: the GP's P(f) against each sampled prior set of `gp_checks.prior_ep.experiment`."""
     experiment = config["gp_checks"]["prior_ep"]["experiment"]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from nnbayes.sgd_bayes import agreement
 from nnbayes.sgd_bayes.checks import LOG10, abi_joined, correlation, joined
 
 from nnbayes.core.checks import stage
@@ -53,10 +54,12 @@ def sgd_vs_bayes(sets) -> plt.Figure:
         ax.axhline(min_count / max(meta["converged"], 1), color="0.5", ls=":", lw=1,
                    label=f"{min_count} counts")
         rho, r, n = correlation(joined(table, meta, scores), min_count)
+        dec = agreement.decades(d.reset_index(drop=True), max(meta["converged"], 1))[0] if n else float("nan")
         ax.set(xscale="log", yscale="log", xlim=(lo, 1.5), ylim=(lo, 1.5), xlabel="$P_B(f|S)$ (NNGP, EP)",
                ylabel="$P_{SGD}(f|S)$")
         ax.set_title(f"{_variant_label(meta)}\n{meta['runs']:,} runs, {meta['distinct']:,} functions; "
-                     f"Spearman {rho:.2f}, Pearson {r:.2f} (n={n})", fontsize=9)
+                     f"Spearman {rho:.2f}, Pearson {r:.2f} (n={n}); slope "
+                     f"{agreement.slope(d, max(meta['converged'], 1))[0]:.2f}, median gap {dec:.2f} decades", fontsize=9)
         ax.legend(fontsize=7, loc="lower right")
     for ax in list(axes.flat)[len(train):]:
         ax.set_visible(False)
@@ -96,7 +99,10 @@ def abi(sets) -> plt.Figure:
         both = both[both["count"] >= min_count]
         axes[1].scatter(both["p_abi"], both["p_sgd"], c=both["errors"].clip(upper=vmax), cmap="viridis_r",
                         vmin=0, vmax=vmax, s=22, edgecolor="none")
-        axes[1].set_title(f"{_variant_label(meta)}: {meta['runs']:,} runs", fontsize=10)
+        top = train["count"].iloc[0] / max(meta["converged"], 1)
+        top_b = both.loc[both["p_sgd"].idxmax(), "p_abi"] if len(both) else float("nan")
+        axes[1].set_title(f"{_variant_label(meta)}: {meta['runs']:,} runs\nits most found function: "
+                          f"{top:.0%} of runs, {top_b:.0%} of ABI's accepted nets", fontsize=10)
     axes[1].set(xlabel="$P_{ABI}(f|S)$", ylabel="$P_{SGD}(f|S)$")
     for ax in axes[:2]:
         ax.plot([lo, 1], [lo, 1], "k--", lw=1, label="equal")

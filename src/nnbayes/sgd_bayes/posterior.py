@@ -5,14 +5,17 @@ ones whose P_opt is measured, not a single-count guess), plus the target itself.
   * log P_B by EP (batched, fast, biased where P is large: the papers' method), and
   * for the `exact_top` most frequent, log P_B by minimax tilting (unbiased, with a standard
     error), so EP's error is measured on the functions that carry most of the mass.
-The GP's own prediction of the test error is a weighted sample from the exact posterior.
+Each function is also scored (EP) under the mismatched priors of `baselines` (the same net
+with other width-independent parameters), so the checks can ask whether the matched prior
+predicts P_opt better than a wrong one. The GP's own prediction of the test error is a weighted
+sample from the exact posterior; the sampled functions themselves are kept too (P_B's top).
 """
 
 import numpy as np
 import pandas as pd
 
 from nnbayes.core.complexity import lz_complexity
-from nnbayes.core.functions import unpack_ids
+from nnbayes.core.functions import pack_array, unpack_ids
 from nnbayes.gp.prob import log_posterior_batch, log_prob_labels
 from nnbayes.gp.tilting import posterior_test_samples
 from nnbayes.gp.nngp import nngp_kernel
@@ -50,8 +53,10 @@ def _full_functions(task: Task, test_bits: np.ndarray, n_points: int) -> np.ndar
 
 
 def score(task: Task, net: dict, funcs: pd.DataFrame, *, exact_top: int, exact_samples: int,
-          probit_scale: float | None, seed: int, boolean: bool) -> tuple[pd.DataFrame, dict]:
-    """log P_B(f|S) by EP for every row of `funcs`, and exactly for the first `exact_top`."""
+          probit_scale: float | None, seed: int, boolean: bool,
+          baselines: dict[str, dict] | None = None) -> tuple[pd.DataFrame, dict]:
+    """log P_B(f|S) by EP for every row of `funcs`, and exactly for the first `exact_top`;
+    `log_pb_<name>` by EP under each baseline net (`net` updated with the baseline's keys)."""
     K = task_kernel(task, net)
     m, n_test = len(task.y_train), len(task.y_test)
     S, E = np.arange(m), np.arange(m, m + n_test)
@@ -66,6 +71,10 @@ def score(task: Task, net: dict, funcs: pd.DataFrame, *, exact_top: int, exact_s
         ex = log_posterior_batch(K, task.y_train, bits[:k], S, E, "tilting", probit_scale=probit_scale,
                                  n_samples=exact_samples, rng=seed)
         out.loc[: k - 1, "log_pb_exact"], out.loc[: k - 1, "exact_stderr"] = ex.log_p, ex.stderr
+    for name, change in (baselines or {}).items():
+        b = log_posterior_batch(task_kernel(task, {**net, **change}), task.y_train, bits, S, E, "ep",
+                                probit_scale=probit_scale)
+        out[f"log_pb_{name}"], out[f"ep_converged_{name}"] = b.log_p, b.converged
     if boolean:
         out["clz"] = lz_complexity(_full_functions(task, bits, len(task.order)))
     ps_ep = log_prob_labels(K[:m, :m], task.y_train, "ep", probit_scale=probit_scale)
@@ -95,8 +104,10 @@ def probit_estimates(task: Task, net: dict, top_bits: np.ndarray, *, iters: int,
     return out
 
 
-def gp_error_distribution(task: Task, net: dict, n_samples: int, seed: int) -> tuple[pd.DataFrame, dict]:
-    """P_B(test errors = k) under the exact posterior, from importance-weighted samples."""
+def gp_error_distribution(task: Task, net: dict, n_samples: int,
+                          seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """P_B(test errors = k) under the exact posterior, from importance-weighted samples, and the
+    sampled functions on E with their posterior mass (summed normalised weights) and draws."""
     K = task_kernel(task, net)
     m, n_test = len(task.y_train), len(task.y_test)
     bits, log_w = posterior_test_samples(K, task.y_train, np.arange(m), np.arange(m, m + n_test),
@@ -108,4 +119,15 @@ def gp_error_distribution(task: Task, net: dict, n_samples: int, seed: int) -> t
     table = pd.DataFrame({"errors": np.arange(n_test + 1), "p": p})
     ess = float(1 / (w**2).sum())
     mean = float((errors * w).sum() / n_test)
-    return table, {"samples": n_samples, "ess": ess, "mean_test_error": mean}
+    return table, sampled_functions(bits, w, errors), {"samples": n_samples, "ess": ess, "mean_test_error": mean}
+
+
+def sampled_functions(bits: np.ndarray, w: np.ndarray, errors: np.ndarray) -> pd.DataFrame:
+    """Distinct sampled functions with their weight sum (`mass`), draws and test errors, most
+    probable first."""
+    ids = pack_array(bits)
+    d = pd.DataFrame({"id_hi": ids[:, 0], "id_lo": ids[:, 1], "mass": w, "draws": 1, "errors": errors})
+    d = d.groupby(["id_hi", "id_lo"], as_index=False).agg(mass=("mass", "sum"), draws=("draws", "sum"),
+                                                          errors=("errors", "first"))
+    return d.sort_values(["mass", "id_hi", "id_lo"], ascending=[False, True, True], kind="stable",
+                         ignore_index=True)
