@@ -45,3 +45,20 @@ def test_rows_are_judged_by_their_key_and_instance_overrides():
     assert df.loc["f/x[a=2]", "passed"] is None and not df.loc["f/x[a=2]", "counted"]
     with pytest.raises(ValueError, match="no criterion"):
         judged("f", [dict(key="f/unknown", instance="", value=1, se=None, n=None, note="")], criteria, "smoke")
+
+
+def test_each_preregistered_criterion_was_in_the_commit_that_fixed_it():
+    """'Fixed before the data' is checkable: the named commit already holds the criterion's key."""
+    import subprocess
+
+    git = lambda *a: subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True)  # noqa: E731
+    if git("rev-parse", "--is-shallow-repository").stdout.strip() != "false":
+        pytest.skip("a shallow clone has no history to check against")
+    for path in sorted(FOLDER.glob("*.yaml")):
+        if path.name in ("criteria.schema.yaml", "known_findings.yaml"):
+            continue
+        for key, c in load(path).items():
+            sources = [c["source"], *(i.get("source", {}) for i in c.get("instances", {}).values())]
+            for commit in {s["commit"] for s in sources if s.get("kind") == "preregistered"}:
+                shown = git("show", f"{commit}:{path.relative_to(REPO)}")
+                assert shown.returncode == 0 and f"{key}:" in shown.stdout, (key, commit)

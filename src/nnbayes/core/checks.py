@@ -1,17 +1,12 @@
 """What every study's checks share. A figure's checks compute statistics and judge nothing:
 each `stat` names its pre-registered criterion by key (workflow/criteria/<study>.yaml), gives our
 value and what the criterion may need (a standard error, a count), and the workflow judges it
-(core.criteria). `row` is the older self-judged form, being retired study by study."""
+(core.criteria)."""
 
 import pandas as pd
 
 Sets = list[tuple[dict, pd.DataFrame]]  # merged tables with their metadata, as `tables.load_sets` gives
 Z = 4.0  # standard errors allowed for sampled estimates against a reference value
-
-
-def row(check: str, value, reference="", criterion="", passed=None, note="") -> dict:
-    return dict(check=check, value=value, reference=reference, criterion=criterion,
-                passed=passed, note=note)
 
 
 def stat(key: str, value, *, instance: str = "", se: float | None = None, n: int | None = None,

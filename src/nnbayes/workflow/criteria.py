@@ -63,9 +63,6 @@ def judged(figure: str, rows: list[dict], criteria: dict[str, dict], scale: str)
     whose key has no criterion is an error: nothing is judged by a rule not written down."""
     out = []
     for r in rows:
-        if "key" not in r:  # a self-judged `row` of a study not yet converted
-            out.append({"figure": figure, "id": "", **r, "counted": r["passed"] is not None, "source": ""})
-            continue
         if r["key"] not in criteria:
             raise ValueError(f"{figure}: statistic {r['key']!r} has no criterion in workflow/criteria")
         c = criteria[r["key"]]
