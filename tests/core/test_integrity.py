@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from nnbayes.core.errors import DataError
-from nnbayes.core.io import digest, read, write_table
+from nnbayes.core.io import digest, read, read_table, write_table
 from nnbayes.core.shards import read_shards, shard_size
 
 META = {"name": "boolean/agd", "seed": 7, "net": {"width": 16}}
@@ -147,3 +147,13 @@ def test_a_field_no_rule_names_must_still_agree_across_shards(tmp_path):
     write_set(tmp_path / "first", n_points=128)[0].replace(paths[0])
     with pytest.raises(DataError, match=r"shard-0001.parquet: records n_points = 64 but .*shard-0000.parquet"):
         read_shards(paths, expect(), "runs")
+
+
+def test_list_and_string_columns_read_back_through_their_digest(tmp_path):
+    """Arrays per row (the width study's fitted functions) and nullable strings: parquet renames a
+    list's item field on the way back, which the digest must not mistake for damage."""
+    df = pd.DataFrame({"f": [np.arange(3.0), np.arange(2.0)], "x": [1, 2], "s": ["a", None]})
+    write_table(df, tmp_path / "a.parquet", {"k": 1})
+    back = read_table(tmp_path / "a.parquet")
+    assert back["f"].map(list).tolist() == [[0.0, 1.0, 2.0], [0.0, 1.0]]
+    assert back["s"].iloc[0] == "a" and pd.isna(back["s"].iloc[1])

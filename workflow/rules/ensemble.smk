@@ -6,6 +6,7 @@ from nnbayes.ensemble import paths as ensemble_paths
 ENSEMBLE = config["ensemble"]
 RATIO_TABLES = results([ensemble_paths.RATIO])
 
+
 rule ensemble_ratio:
     input:
         code("ensemble-ratio"),

@@ -9,9 +9,9 @@ for _fig, _spec in FIGURES.items():
             f"checks_{_fig}"
         input:
             code("checks", f"nnbayes.{_spec.study}.figures"),
+            **_inputs,
             criteria=f"workflow/criteria/{_spec.study}.yaml",
             criteria_schema="workflow/criteria/criteria.schema.yaml",
-            **_inputs,
         output:
             f"<results>/reports/{_fig}.csv",
         log:

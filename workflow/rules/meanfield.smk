@@ -5,8 +5,6 @@
 include: "helpers/meanfield.smk"
 
 
-
-
 rule meanfield_point:
     input:
         code("meanfield-point"),

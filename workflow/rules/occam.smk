@@ -6,8 +6,6 @@
 include: "helpers/occam.smk"
 
 
-
-
 rule occam_targets:
     input:
         code("occam-targets"),

@@ -4,8 +4,6 @@
 include: "helpers/prior.smk"
 
 
-
-
 # Stage 2: the prior P(f). One job per shard (the unit a crash can lose), then a merge.
 
 

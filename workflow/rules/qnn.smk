@@ -6,8 +6,6 @@
 include: "helpers/qnn.smk"
 
 
-
-
 rule qnn_mapping:
     input:
         code("qnn-mapping"),

@@ -5,8 +5,6 @@
 include: "helpers/sgd_bayes.smk"
 
 
-
-
 rule train_shard:
     input:
         code("train"),

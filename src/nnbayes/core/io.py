@@ -72,7 +72,7 @@ def digest(table: pa.Table, meta_json: bytes) -> str:
     stand in null slots."""
     h = hashlib.sha256(meta_json)
     for name, col in zip(table.column_names, table.columns):
-        h.update(f"\0{name}\0{col.type}\0{col.null_count}\0".encode())
+        h.update(f"\0{name}\0{_type_name(col.type)}\0{col.null_count}\0".encode())
         if col.null_count:
             h.update(np.packbits(col.is_valid().to_numpy(zero_copy_only=False)).tobytes())
         values = col.drop_null()
@@ -81,6 +81,14 @@ def digest(table: pa.Table, meta_json: bytes) -> str:
         else:
             h.update(json.dumps(values.to_pylist(), default=str).encode())
     return h.hexdigest()
+
+
+def _type_name(t: pa.DataType) -> str:
+    """A column type without the names of nested fields: parquet writes a list's item as
+    'element' and reads it back so, whatever pandas called it ('item')."""
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return f"list<{_type_name(t.value_type)}>"
+    return str(t)
 
 
 def _one_line(e: Exception) -> str:

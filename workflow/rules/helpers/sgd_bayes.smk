@@ -78,8 +78,6 @@ def abi_shard_paths(wc):
     )
 
 
-
-
 def task_inputs(wc):
     """The data files a task is built from (named, so `task_flags` can pass them on)."""
     if TASKS[wc.task]["data"]["kind"] == "images":
