@@ -95,3 +95,20 @@ def test_statistics_are_deterministic_and_permutation_p_values_are_calibrated():
     p = [agreement.spearman_test(rng.normal(size=30), rng.normal(size=30))[1] for _ in range(200)]
     assert 0.02 < np.mean(np.array(p) < 0.1) < 0.2  # ~10 % of null p-values under 0.1
     assert agreement.spearman_test(x, x + 0.1 * y)[1] < 1e-3
+
+
+def test_the_headline_preset_runs_figure_1_at_the_papers_counts_judged_as_paper():
+    """scale=headline: SGD b8 and Adam at 10^6 runs each on target 5, judged by the paper's criteria."""
+    import yaml
+
+    from conftest import REPO
+    from nnbayes.sgd_bayes.paths import variant_runs
+    from nnbayes.workflow.config import resolve
+    from nnbayes.workflow.criteria import load, resolved
+
+    base = yaml.safe_load((REPO / "config.yaml").read_text())
+    cfg = resolve({**base, "scale": "headline"}, REPO / "workflow/schemas/config.schema.yaml")
+    task = cfg["sgd_bayes"]["tasks"]["boolean"]
+    assert task["variants"] == ["sgd_b8", "adam_b8"] and variant_runs(task, "sgd_b8") == 10**6
+    spearman = load(REPO / "workflow/criteria/sgd_bayes.yaml")["sgd_vs_bayes/spearman"]
+    assert resolved(spearman, "", "headline") == resolved(spearman, "", "paper")

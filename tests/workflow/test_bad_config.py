@@ -49,6 +49,9 @@ CASES = {  # name: (snakemake arguments, set-up in the working directory, expect
         ["--config", "data={images: {source: mnist, mnist_root: mnist}}"],
         lambda d: mnist(d / "mnist", images=bytes(1000), labels=bytes(10)),
         "mnist/train-images-idx3-ubyte: truncated data (1016 bytes, expected 7856)"),
+    "runs for a variant the task does not run": (
+        ["--config", "sgd_bayes={tasks: {boolean: {variant_runs: {sgd_b32: 10}}}}"], None,
+        "config key 'sgd_bayes.tasks.boolean.variant_runs': 'sgd_b32' is not one of the task's variants"),
     "a nested value of the wrong type": (
         ["--config", "prior={batch: many}"], None, "config key 'prior.batch': 'many' is not of type 'integer'"),
     "cuda without a CUDA device": pytest.param(

@@ -40,7 +40,7 @@ def test_checks_and_plot_come_from_the_figures_own_study():
         assert f.caption.startswith("# ") and len(f.caption.splitlines()) >= 2, f.name
 
 
-@pytest.mark.parametrize("scale", ["smoke", "default", "paper"])
+@pytest.mark.parametrize("scale", ["smoke", "default", "paper", "headline"])
 def test_every_figure_reads_named_non_empty_inputs_at_every_scale(scale):
     cfg = yaml.safe_load((REPO / "config.yaml").read_text())
     cfg = resolve({**cfg, "scale": scale}, REPO / "workflow/schemas/config.schema.yaml")

@@ -2,6 +2,11 @@
 workflow's rules and the figure registry both read it while parsing."""
 
 
+def variant_runs(task: dict, variant: str) -> int:
+    """Training runs of one variant of a task: `runs`, unless `variant_runs` names the variant."""
+    return task.get("variant_runs", {}).get(variant, task["runs"])
+
+
 def train_tables(config: dict, task: str) -> list[str]:
     """Merged training tables of a task, one per optimiser variant it runs."""
     return [f"samples/train/{task}/{v}.parquet" for v in config["sgd_bayes"]["tasks"][task]["variants"]]

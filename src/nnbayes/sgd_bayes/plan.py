@@ -14,6 +14,10 @@ def check_references(config: dict, n_images: int) -> None:
         for v in task["variants"]:
             if v not in sgd["variants"]:
                 raise ConfigError(f"config key '{key}.variants': {v!r} is not one of {sorted(sgd['variants'])}")
+        for v in task.get("variant_runs", {}):
+            if v not in task["variants"]:
+                raise ConfigError(f"config key '{key}.variant_runs': {v!r} is not one of the task's variants "
+                                  f"{task['variants']}")
         data = task["data"]
         if "abi" in task and data["kind"] != "boolean":
             raise ConfigError(f"config key '{key}.abi': rejection sampling (ABI) needs a boolean task, "

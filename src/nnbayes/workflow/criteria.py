@@ -16,7 +16,7 @@ import yaml
 
 from nnbayes.core.criteria import judge
 
-SCALES = ("smoke", "default", "paper")
+JUDGED_AS = {"headline": "paper"}  # the headline preset runs Figure 1 at the paper's counts
 COLUMNS = ["figure", "id", "check", "value", "reference", "criterion", "passed", "counted", "source", "note"]
 
 
@@ -47,6 +47,7 @@ def load_all(folder: str | Path) -> dict[str, dict]:
 
 def resolved(criterion: dict, instance: str, scale: str) -> tuple[dict, dict]:
     """(rule, source) for one row: the instance's override if it has one, the rule at this scale."""
+    scale = JUDGED_AS.get(scale, scale)
     override = criterion.get("instances", {}).get(instance, {})
     rule = override.get("rule", criterion["rule"])
     return (rule[scale] if scale in rule else rule), override.get("source", criterion["source"])

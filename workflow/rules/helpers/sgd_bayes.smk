@@ -10,7 +10,9 @@ PRIOR_EP = config["gp_checks"]["prior_ep"]["experiment"]
 def shard_runs(wc):
     """Training runs in shard `wc.shard` of a task's variant."""
     task = TASKS[wc.task]
-    return shard_size(task["runs"], task["shards"], int(wc.shard))
+    return shard_size(
+        sgd_paths.variant_runs(task, wc.variant), task["shards"], int(wc.shard)
+    )
 
 
 def train_shard_paths(wc):
@@ -35,7 +37,7 @@ def train_expect(wc):
             "net": task["net"],
             "variant": VARIANTS[wc.variant],
             "max_epochs": task["max_epochs"],
-            "runs": task["runs"],
+            "runs": sgd_paths.variant_runs(task, wc.variant),
             "shards": task["shards"],
         }
     )
