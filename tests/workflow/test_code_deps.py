@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, snakemake
+from conftest import REPO, planned, snakemake
 from nnbayes.workflow.code_deps import SRC, closure, direct_imports
 
 STUDIES = {"data", "prior", "sgd_bayes", "qnn", "meanfield", "ensemble", "occam"}
@@ -88,11 +88,6 @@ def test_static_closure_holds_every_module_python_loads(module):
     assert loaded - closure({module}) == set()
 
 
-def planned_rules(out: str) -> set[str]:
-    table = out.split("Job stats:")[-1] if "Job stats:" in out else ""
-    return {line.split()[0] for line in table.splitlines()[3:] if line.strip() and line.split()[0] != "total"}
-
-
 @pytest.mark.slow
 def test_editing_a_leaf_module_reruns_exactly_the_jobs_whose_code_holds_it(smoke):
     """Touch occam/reference.py (imported by occam's checks and plots only) in the finished smoke
@@ -107,4 +102,17 @@ def test_editing_a_leaf_module_reruns_exactly_the_jobs_whose_code_holds_it(smoke
     os.utime(leaf, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the other tests share this run
     assert code == 0, out[-2000:]
     figs = [p.stem for p in (REPO / "notebooks" / "occam").glob("*.py")]
-    assert planned_rules(out) == {*figs, *(f"checks_{f}" for f in figs), "report", "all"}
+    assert set(planned(out)) - {"total"} == {*figs, *(f"checks_{f}" for f in figs), "report", "all"}
+
+
+def test_small_units_no_file_over_400_lines_no_function_over_60():
+    import ast
+
+    big = []
+    for path in SRC.rglob("*.py"):
+        text = path.read_text()
+        if len(text.splitlines()) > 400:
+            big.append(f"{path.name}: {len(text.splitlines())} lines")
+        big += [f"{path.name}:{f.name}: {f.end_lineno - f.lineno + 1} lines" for f in ast.walk(ast.parse(text))
+                if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.end_lineno - f.lineno + 1 > 60]
+    assert not big, big

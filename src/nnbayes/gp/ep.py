@@ -132,12 +132,7 @@ def ep_batch(
     warm-up sweep. Both reach the same fixed point, where log Z is stationary in the sites:
     they agree to ~1e-11 relative. `chunk` overrides the chunk size.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; allowed: {list(ENGINES)}")
-    if schedule not in SCHEDULES:
-        raise ValueError(f"unknown schedule {schedule!r}; allowed: {list(SCHEDULES)}")
-    if not 0 < damping <= 1 or not 0 < min_damping <= damping:
-        raise ValueError("need 0 < min_damping <= damping <= 1")
+    _check_options(engine, schedule, damping, min_damping)
     dev = torch.device(device) if device is not None else torch.device("cpu")
     Kt = torch.as_tensor(K, dtype=torch.float64, device=dev)
     post, default_chunk, warmup = ENGINES[engine]
@@ -158,14 +153,17 @@ def ep_batch(
                 Kt, S, damping, min_damping, tol, max_iter, schedule, perms, post, warmup
             )
             out_logz[a:b], out_conv[a:b], out_iter[a:b] = logz, conv, nit
-    return BatchEstimate(
-        log_p=out_logz,
-        stderr=np.full(F, np.nan),
-        converged=out_conv,
-        n_iter=out_iter,
-        n_samples=np.zeros(F, dtype=np.int64),
-        method="ep",
-    )
+    return BatchEstimate(log_p=out_logz, stderr=np.full(F, np.nan), converged=out_conv, n_iter=out_iter,
+                         n_samples=np.zeros(F, dtype=np.int64), method="ep")
+
+
+def _check_options(engine: str, schedule: str, damping: float, min_damping: float) -> None:
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; allowed: {list(ENGINES)}")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; allowed: {list(SCHEDULES)}")
+    if not 0 < damping <= 1 or not 0 < min_damping <= damping:
+        raise ValueError("need 0 < min_damping <= damping <= 1")
 
 
 def _ep_chunk(K, S, damping, min_damping, tol, max_iter, schedule, perms, post, warmup):

@@ -220,17 +220,24 @@ def count_expressible(Phi: np.ndarray, domain: np.ndarray, n: int, *, max_candid
         count = float((state[orbit] > 0).sum())
         out.update(expressible=count, fraction=count / 2.0 ** len(domain), fraction_se=0.0)
     else:  # a uniform sample of functions on the domain
-        y = np.random.default_rng(seed).integers(0, 2, size=(max_candidates, len(domain))).astype(bool)
-        on_reps = y[:, reps]
-        consistent = (y == on_reps[:, cls]).all(1)
-        ok = consistent & np.isin(_ints(on_reps), _witness_patterns(Ur, seed))
-        for k in np.flatnonzero(consistent & ~ok):
-            ok[k] = lp(2 * on_reps[k].astype(np.int64) - 1)
-        p = ok.mean()
-        out.update(expressible=np.nan, fraction=float(p), fraction_se=float(np.sqrt(p * (1 - p) / len(y))))
+        out.update(_sampled_fraction(Ur, reps, cls, len(domain), lp, max_candidates, seed))
     out.update(exact=not sampled, lp_calls=lp.calls, parity_expressible=parity_ok,
                seconds=time.perf_counter() - t0)
     return out
+
+
+def _sampled_fraction(Ur: np.ndarray, reps: np.ndarray, cls: np.ndarray, size: int, lp: "_LPCounter",
+                      max_candidates: int, seed: int) -> dict:
+    """The expressible fraction from a uniform sample of `max_candidates` functions on the domain
+    (with its binomial SE), when the classes are too many to enumerate."""
+    y = np.random.default_rng(seed).integers(0, 2, size=(max_candidates, size)).astype(bool)
+    on_reps = y[:, reps]
+    consistent = (y == on_reps[:, cls]).all(1)
+    ok = consistent & np.isin(_ints(on_reps), _witness_patterns(Ur, seed))
+    for k in np.flatnonzero(consistent & ~ok):
+        ok[k] = lp(2 * on_reps[k].astype(np.int64) - 1)
+    p = ok.mean()
+    return {"expressible": np.nan, "fraction": float(p), "fraction_se": float(np.sqrt(p * (1 - p) / len(y)))}
 
 
 class _LPCounter:
