@@ -7,11 +7,17 @@ throughput of the library code the rule calls, on whatever device is here (CUDA 
   * training: every (task, variant) of sgd_bayes (runs/s to 100% training accuracy),
   * ABI: rejection sampling for the tasks that have it (nets/s),
   * EP: P_B of the functions the posterior stage scores (functions/s at |S u E| of the task).
-The projection is work / throughput per stage, serial on this one device; a cluster divides
-it by the number of jobs running at once. Usage:
-  python benchmarks/bench_paper.py [--probe N] [--train-runs N] [--threads T] [--device D] [--json out.json]
+Each probe runs as the rule's job does: one thread (the rules' `threads: 1`), the rule's batch
+sizes and the trainer's default (fused) engine. The projection is work / throughput per stage:
+hours of one such job after another, and the wall time with --jobs of them side by side (the
+pipeline on this machine; a cluster divides by the number of jobs running at once). The run's
+CPU share (CPU seconds per wall second per thread) says how much of its cores it had: on a
+shared machine every rate is low by about that factor. Usage:
+  python benchmarks/bench_paper.py [--probe N] [--train-runs N] [--threads T] [--jobs J] [--device D] [--json out.json]
 """
 
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +80,8 @@ def train_rows(config, device, kw, task_data, probe, abi_probe) -> list[dict]:
             if variant["batch_size"] == "full":
                 variant["batch_size"] = len(task_data[name].y_train)
             n = min(probe, t["runs"])
-            r = rate(lambda: train_shard(task_data[name], t["net"], variant, n, batch_nets=n,
+            nets = min(n, config["sgd_bayes"]["batch_nets"])  # the rule's batch and engine (fused)
+            r = rate(lambda: train_shard(task_data[name], t["net"], variant, n, batch_nets=nets,
                                          max_epochs=t["max_epochs"], **kw), n, device)
             rows.append({"stage": "train", "item": f"{name}/{v}", "work": t["runs"], "unit": "runs", "per_s": r})
         if "abi" in t:
@@ -101,7 +108,9 @@ def main() -> None:
     p = parser(__doc__)
     p.add_argument("--probe", type=int, default=20_000, help="prior (and ABI: x10) nets per probe")
     p.add_argument("--train-runs", type=int, default=500, help="training runs per probe, trained side by side")
-    a, device = parse(p, threads=2, json_help="also write the table here")
+    p.add_argument("--jobs", type=int, default=os.cpu_count(), help="jobs side by side in the wall-time projection")
+    a, device = parse(p, threads=1, json_help="also write the table here")
+    clock = time.perf_counter(), time.process_time()
     kw = {"gen": torch.Generator(device=device).manual_seed(0), "device": device, "dtype": torch.float32}
     config = paper_config()
     gemm = gemm_gflops(device, size=4096)
@@ -112,15 +121,17 @@ def main() -> None:
     for r in rows:
         r["projected_h"] = r["work"] / r["per_s"] / 3600
     total = sum(r["projected_h"] for r in rows)
-    print(f"device {device} ({a.threads} threads), fp32 GEMM {gemm:.1f} GFLOP/s")
+    cpu_share = (time.process_time() - clock[1]) / (time.perf_counter() - clock[0]) / a.threads
+    print(f"device {device} ({a.threads} threads, CPU share {cpu_share:.2f}), fp32 GEMM {gemm:.1f} GFLOP/s")
     print(f"{'stage':<6} {'item':<44} {'work':>10} {'per s':>10} {'hours':>8} {'GEMM %':>7}")
     for r in rows:
         frac = f"{100 * r['gemm_fraction']:.1f}" if r.get("gemm_fraction") else ""
         print(f"{r['stage']:<6} {r['item']:<44} {r['work']:>10.3g} {r['per_s']:>10.4g} {r['projected_h']:>8.3f} {frac:>7}")
     by_stage = {s: sum(r["projected_h"] for r in rows if r["stage"] == s) for s in dict.fromkeys(r["stage"] for r in rows)}
-    print("projected hours by stage:", {k: round(v, 2) for k, v in by_stage.items()}, f"total {total:.2f} h")
-    write_json({"device": str(device), "threads": a.threads, "gemm_gflops": gemm, "rows": rows,
-                "hours_by_stage": by_stage, "hours_total": total}, a.json)
+    print("projected hours by stage:", {k: round(v, 2) for k, v in by_stage.items()},
+          f"total {total:.2f} h one job after another, {total / a.jobs:.2f} h wall with {a.jobs} jobs at once")
+    write_json({"device": str(device), "threads": a.threads, "cpu_share": cpu_share, "gemm_gflops": gemm, "rows": rows,
+                "hours_by_stage": by_stage, "hours_total": total, "jobs": a.jobs, "hours_wall": total / a.jobs}, a.json)
 
 
 if __name__ == "__main__":

@@ -67,3 +67,20 @@ def test_relu_sign_does_not_depend_on_sigma_w_without_bias():
 def test_unknown_activation_refused():
     with pytest.raises(ValueError, match="relu"):
         forward(draw([3, 1], 2), torch.zeros(8, 3, dtype=torch.float64), "gelu")
+
+
+@pytest.mark.parametrize("sigma_b", [0.0, 0.7])
+def test_buffers_and_a_left_out_zero_bias_change_no_bit(sigma_b):
+    # the prior sampler draws into reused buffers and drops sigma_b = 0 biases: same numbers
+    X = torch.as_tensor(boolean_cube(5), dtype=torch.float32)
+    widths = layer_widths(5, 2, 12)
+    kw = dict(sigma_w=1.3, sigma_b=sigma_b, device=CPU, dtype=torch.float32)
+    plain = init_params(widths, 9, gen=torch.Generator().manual_seed(4), **kw)
+    flat = torch.full((9, sum(o * (i + 1) for i, o in zip(widths[:-1], widths[1:]))), float("nan"))
+    reused = init_params(widths, 9, gen=torch.Generator().manual_seed(4), out=flat, **kw)
+    assert all(torch.equal(W, V) and torch.equal(b, c) for (W, b), (V, c) in zip(plain, reused))
+    if sigma_b == 0:
+        reused = [(W, None) for W, _ in reused]
+    bufs = [torch.full((9, len(X), w), float("nan")) for w in widths[1:]]
+    assert torch.equal(forward(plain, X, out=bufs), forward(plain, X))
+    assert torch.equal(forward(reused, X, out=bufs), forward(plain, X))

@@ -8,7 +8,8 @@ from conftest import TEST_FAILURE_RATE
 from nnbayes.core.boolean import boolean_cube
 from nnbayes.core.complexity import lz_complexity_str
 from nnbayes.core.functions import ids_to_strings
-from nnbayes.prior.sampler import sample_shard
+from nnbayes.core.networks import forward, init_params, layer_widths
+from nnbayes.prior.sampler import sample_functions, sample_shard
 from nnbayes.core.seeds import shard_seed
 from nnbayes.core.tables import merge_counts, ones_count_distribution
 
@@ -77,3 +78,18 @@ def test_bad_spec_refused_by_name():
         sample({**FCN, "kind": "cnn"}, 10)
     with pytest.raises(ValueError, match="record"):
         sample(FCN, 10, record="everything")
+
+
+@pytest.mark.parametrize("sigma_b", [0.0, 1.0])
+def test_reused_buffers_give_each_batch_its_own_draw(sigma_b):
+    # batches of 256 with a short last one, drawn into one set of buffers, equal fresh per-batch
+    # init + forward on the same stream: the buffers carry nothing from one batch to the next
+    spec = dict(FCN, sigma_b=sigma_b)
+    gen = torch.Generator().manual_seed(5)
+    kw = dict(gen=gen, device=torch.device("cpu"), dtype=torch.float32)
+    got = torch.cat(list(sample_functions(spec, CUBE, 600, batch=256, **kw)))
+    gen.manual_seed(5)
+    X, widths = torch.as_tensor(CUBE, dtype=torch.float32), layer_widths(7, 2, 40)
+    want = torch.cat([forward(init_params(widths, b, sigma_w=1.0, sigma_b=sigma_b, **kw), X) > 0
+                      for b in (256, 256, 88)])
+    assert got.shape == (600, 128) and torch.equal(got, want)
