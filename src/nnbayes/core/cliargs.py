@@ -28,6 +28,8 @@ def positive_int(text: str) -> int:
 
 EXPECT_HELP = ("JSON: the fields every shard must record (name, seed, params), 'shards' (N) and the "
                "total its count field is split over; the merge refuses any other shard (core.shards)")
+MERGE = group(("--out", {"required": True}), ("--expect", {"required": True, "help": EXPECT_HELP}),
+              ("shards", {"nargs": "+"}))  # a merge of one set's shards (core.shards checks them)
 SEEDED = group(("--seed", {"type": int, "required": True}), ("--out", {"required": True}))
 THREADS = group(("--threads", {"type": positive_int, "default": 1}))
 DEVICE = group(("--device", {"default": "auto"}), ("--dtype", {"default": "float32"}))

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from nnbayes.core.cliargs import DEVICE, EXPECT_HELP, SEEDED, THREADS, shard, shard_setup
+from nnbayes.core.cliargs import DEVICE, MERGE, SEEDED, THREADS, shard, shard_setup
 
 
 def _sample_prior(a):
@@ -45,8 +45,5 @@ def add_commands(sub) -> None:
     s.add_argument("--batch", type=int, default=256)
     s.set_defaults(func=_sample_prior)
 
-    s = sub.add_parser("merge-prior", help="sum shard counts, annotate t, entropy, C_LZ")
-    s.add_argument("--out", required=True)
-    s.add_argument("--expect", required=True, help=EXPECT_HELP)
-    s.add_argument("shards", nargs="+")
+    s = sub.add_parser("merge-prior", parents=[MERGE], help="sum shard counts, annotate t, entropy, C_LZ")
     s.set_defaults(func=_merge_prior)

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from nnbayes.core.cliargs import DEVICE, EXPECT_HELP, SEEDED, THREADS, shard, shard_setup, torch_setup
+from nnbayes.core.cliargs import DEVICE, MERGE, SEEDED, THREADS, shard, shard_setup, torch_setup
 
 
 def _load_task(a):
@@ -160,10 +160,7 @@ def add_commands(sub) -> None:
     s.add_argument("--max-epochs", type=int, required=True)
     s.set_defaults(func=_train)
 
-    s = sub.add_parser("merge-train", parents=[task_args], help="count the functions runs found on E")
-    s.add_argument("--out", required=True)
-    s.add_argument("--expect", required=True, help=EXPECT_HELP)
-    s.add_argument("shards", nargs="+")
+    s = sub.add_parser("merge-train", parents=[task_args, MERGE], help="count the functions runs found on E")
     s.set_defaults(func=_merge_train)
 
     s = sub.add_parser("abi",
@@ -174,10 +171,7 @@ def add_commands(sub) -> None:
     s.add_argument("--batch", type=int, default=16384)
     s.set_defaults(func=_abi)
 
-    s = sub.add_parser("merge-abi", parents=[task_args], help="P(S) and the counts of accepted functions on E")
-    s.add_argument("--out", required=True)
-    s.add_argument("--expect", required=True, help=EXPECT_HELP)
-    s.add_argument("shards", nargs="+")
+    s = sub.add_parser("merge-abi", parents=[task_args, MERGE], help="P(S) and the counts of accepted functions on E")
     s.set_defaults(func=_merge_abi)
 
     s = sub.add_parser("posterior", parents=[task_args, SEEDED, THREADS],
