@@ -58,7 +58,7 @@ def sgd_vs_bayes(sets) -> plt.Figure:
         ax.set(xscale="log", yscale="log", xlim=(lo, 1.5), ylim=(lo, 1.5), xlabel="$P_B(f|S)$ (NNGP, EP)",
                ylabel="$P_{SGD}(f|S)$")
         ax.set_title(f"{_variant_label(meta)}\n{meta['runs']:,} runs, {meta['distinct']:,} functions; "
-                     f"Spearman {rho:.2f}, Pearson {r:.2f} (n={n}); slope "
+                     f"Spearman {rho:.2f}, Pearson {r:.2f} (n={n})\nslope "
                      f"{agreement.slope(d, max(meta['converged'], 1))[0]:.2f}, median gap {dec:.2f} decades", fontsize=9)
         ax.legend(fontsize=7, loc="lower right")
     for ax in list(axes.flat)[len(train):]:
