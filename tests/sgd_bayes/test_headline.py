@@ -112,3 +112,23 @@ def test_the_headline_preset_runs_figure_1_at_the_papers_counts_judged_as_paper(
     assert task["variants"] == ["sgd_b8", "adam_b8"] and variant_runs(task, "sgd_b8") == 10**6
     spearman = load(REPO / "workflow/criteria/sgd_bayes.yaml")["sgd_vs_bayes/spearman"]
     assert resolved(spearman, "", "headline") == resolved(spearman, "", "paper")
+
+
+def test_the_kernel_check_fails_a_kernel_off_by_more_than_monte_carlo_noise():
+    """T14 judged as Monte-Carlo noise alone: an entry 10 SE off fails it, 1 SE off does not."""
+    import numpy as np
+    import pandas as pd
+
+    from conftest import REPO
+    from nnbayes.sgd_bayes.checks import kernel
+    from nnbayes.workflow.criteria import judged, load
+
+    criteria = load(REPO / "workflow/criteria/sgd_bayes.yaml")
+    meta = {"stage": "kernel", "options": {"net": {"width": 512}, "nets": 1000}}
+    base = pd.DataFrame({"analytic": np.ones(100), "stderr": np.full(100, 0.01)})
+
+    def verdict(shift):
+        d = base.assign(empirical=base["analytic"] + np.r_[shift, np.zeros(99)] * 0.01)
+        return judged("fig11_kernel", kernel([(meta, d)]), criteria, "smoke").set_index("id")["passed"]["fig11_kernel/mc_pvalue"]
+
+    assert verdict(1.0) and not verdict(10.0)

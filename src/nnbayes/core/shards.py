@@ -7,7 +7,6 @@ A merge is told what to expect (`expect`): the set's fields as the rule passes t
 jobs, plus `shards` (N) and the total of the count field (`samples`, `runs`).
 """
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from nnbayes.core.errors import DataError
 from nnbayes.core.io import RERUN, read
 
 PER_SHARD = ("shard", "shard_seed", "device")  # fields that differ between shards of one set
-SHARD_FILE = re.compile(r"shard-(\d+)\.parquet")
 
 
 def shard_size(total: int, shards: int, shard: int) -> int:

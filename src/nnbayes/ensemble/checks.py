@@ -16,7 +16,6 @@ from nnbayes.core.checks import Z, stat, stage
 from nnbayes.ensemble.toy import crossing, crossing_limit, ratio_finite
 
 LIMIT_NM_MAX = 0.01  # cells close to the M -> infinity limit: (n + 1) / m <= 1 %
-LIMIT_REL_TOL = 0.02  # T11: there, within 2 % of p n / (1 - p) (or 4 SE where the draws are fewer)
 FINITE_NM_MIN = 0.05  # cells where the finite-M correction (n + 1) / m must be resolved
 COIN_TOL_M = 3.0  # +-1 features fix K_ii = m: the Gaussian E R holds to O(1/m) (n = 1: 2/m below)
 BOOTSTRAP = 1000

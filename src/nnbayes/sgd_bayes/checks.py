@@ -20,7 +20,6 @@ from nnbayes.sgd_bayes import agreement
 
 BOOTSTRAP = 2000
 LOG10 = np.log(10)
-MIN_FUNCTIONS = 20  # plots: fewer measured functions than this and a trend is noise
 
 
 def joined(train: pd.DataFrame, meta: dict, scores: pd.DataFrame) -> pd.DataFrame:
@@ -286,18 +285,15 @@ def prior_ep(sets) -> list[dict]:
     return rows
 
 
-KERNEL_Z = 4.0  # T14: Monte-Carlo standard errors allowed ...
-KERNEL_WIDTH_BIAS = 2.0  # ... plus this many (max K) / width for the O(1/width) finite-width bias
-
-
 def kernel(sets) -> list[dict]:
-    """T14: analytic NNGP entries against the covariance of wide random nets."""
+    """T14: analytic NNGP entries against the covariance of wide random nets. Judged as Monte-Carlo
+    noise alone: the largest |z| over the entries as a Bonferroni p-value (the O(1/width) bias of
+    a finite width is not allowed for; if it shows, it is a finding, not a widened window)."""
     (meta, d), = stage(sets, "kernel")
     width = meta["options"]["net"]["width"]
-    err = (d["empirical"] - d["analytic"]).abs()
-    allowed = KERNEL_Z * d["stderr"] + KERNEL_WIDTH_BIAS * d["analytic"].abs().max() / width
-    z = err / d["stderr"]
+    z = ((d["empirical"] - d["analytic"]) / d["stderr"]).abs()
+    pvalue = min(1.0, 2 * len(d) * float(scipy.stats.norm.sf(z.max())))
     return [stat("fig11_kernel/max_z", float(z.max()), n=len(d),
                  note=f"{len(d)} entries, {meta['options']['nets']} nets of width {width}; median {z.median():.2f}"),
-            stat("fig11_kernel/within_mc", bool((err <= allowed).all()), n=len(d),
-                 note=f"max relative error {float((err / d['analytic'].abs()).max()):.4f}")]
+            stat("fig11_kernel/mc_pvalue", pvalue, n=len(d),
+                 note=f"max relative error {float(((d['empirical'] - d['analytic']) / d['analytic'].abs()).abs().max()):.4f}")]
