@@ -2,9 +2,9 @@
 
 from nnbayes.core.figure import Figure
 from nnbayes.core.specs import expand_grids
-from nnbayes.sgd_bayes import checks, plots
+from nnbayes.sgd_bayes import checks, optimisers, plots
 from nnbayes.sgd_bayes.paths import (KERNEL_TABLE, abi_tables, errors_table, posterior_table, prior_ep_tables,
-                                     samples_table, train_tables)
+                                     samples_table, train_tables, variant_table)
 
 
 def used(config: dict, *tasks: str) -> dict:
@@ -25,6 +25,36 @@ def scored(*tasks: str, abi: bool = False) -> dict:
                 "gp_errors": [errors_table(t) for t in tasks_],
                 "pb_samples": [samples_table(t) for t in tasks_]}
     return {"inputs": inputs, "config": lambda c: used(c, *(tasks or tuple(c["sgd_bayes"]["tasks"])))}
+
+
+def _variants(c: dict, task: str, overtrained: bool | None = None) -> list[str]:
+    """A task's variants; overtrained True/False keeps only those with/without epochs_after_fit."""
+    sgd = c["sgd_bayes"]
+    return [v for v in sgd["tasks"][task]["variants"]
+            if overtrained is None or bool(sgd["variants"][v].get("epochs_after_fit")) == overtrained]
+
+
+def chosen(select) -> dict:
+    """Declaration parts of a figure reading chosen variants of chosen tasks: `select(config)` gives
+    {task: [variants]}; the figure depends on those tasks, variants and the GP options."""
+    def inputs(c):
+        pick = select(c)
+        return {"train": [variant_table(t, v) for t, vs in pick.items() for v in vs],
+                "posterior": [posterior_table(t) for t in pick],
+                "gp_errors": [errors_table(t) for t in pick],
+                "pb_samples": [samples_table(t) for t in pick]}
+    return {"inputs": inputs, "config": lambda c: {**used(c, *select(c)), "images": c["sgd_bayes"]["images"]}}
+
+
+def _overtrained(c: dict) -> dict:
+    """The overtraining task's overtrained variants, each after its stop-at-fit twin (the variant
+    with the same settings but no epochs_after_fit)."""
+    task = c["sgd_bayes"]["images"]["overtraining"]
+    settings = lambda v: {k: x for k, x in c["sgd_bayes"]["variants"][v].items() if k != "epochs_after_fit"}  # noqa: E731
+    pick = []
+    for v in _variants(c, task, True):
+        pick += [w for w in _variants(c, task, False) if settings(w) == settings(v)][:1] + [v]
+    return {task: pick}
 
 
 def _prior_ep_inputs(c: dict) -> dict:
@@ -77,4 +107,25 @@ Left: the NNGP's P_B (EP dots, exact diamonds) against it; middle: P_SGD against
 the test-error distributions of the three. Target 1 of the authors' runs (mask A) is used
 because it has the largest P(S) of their seven targets (4e-4), so rejection is affordable.""",
            **scored("boolean_abi", abi=True), checks=checks.abi_vs_gp, plot=plots.abi),
+    Figure("fig13_images_sgd_vs_bayes", """# P_SGD(f|S) against P_B(f|S) per image data set and architecture (arXiv 2006.15191)
+
+The paper's image panels: binarised MNIST and Fashion-MNIST with the FCN and the CNN (NNGP and
+CNN-GP kernels) at paper scale; scikit-learn's 8x8 digits stand in at default (offline). One row
+per task (`sgd_bayes.images.compare`), its first optimiser variant; the title says which route
+computed P_B (EP on S u E, or two-stage: EP on S, then each sign pattern on E).""",
+           **chosen(lambda c: {t: _variants(c, t)[:1] for t in c["sgd_bayes"]["images"]["compare"]}),
+           checks=optimisers.images, plot=plots.images),
+    Figure("fig14_optimisers", """# Optimisers against the Bayesian posterior (arXiv 2006.15191)
+
+SGD, Adam, Adagrad, Adadelta and RMSprop (and batch sizes) on one image task
+(`sgd_bayes.images.sweep`): how far each one's P_opt(f|S) is from P_B(f|S) in decades where
+its mass is, and its mean test error against the GP's predicted one.""",
+           **chosen(lambda c: {c["sgd_bayes"]["images"]["sweep"]: _variants(c, c["sgd_bayes"]["images"]["sweep"], False)}),
+           checks=optimisers.optimiser_sweep, plot=plots.optimiser_sweep),
+    Figure("fig15_overtraining", """# Overtraining: P_opt(f|S) against P_B(f|S) before and after (arXiv 2006.15191)
+
+The same optimiser stopped at the first epoch with 100 % training accuracy (left) and trained
+`epochs_after_fit` (the paper: 64) more epochs (right), on `sgd_bayes.images.overtraining`.""",
+           **chosen(_overtrained), checks=optimisers.overtraining, plot=plots.overtraining),
 ]
+

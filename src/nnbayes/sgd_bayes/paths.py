@@ -9,7 +9,12 @@ def variant_runs(task: dict, variant: str) -> int:
 
 def train_tables(config: dict, task: str) -> list[str]:
     """Merged training tables of a task, one per optimiser variant it runs."""
-    return [f"samples/train/{task}/{v}.parquet" for v in config["sgd_bayes"]["tasks"][task]["variants"]]
+    return [variant_table(task, v) for v in config["sgd_bayes"]["tasks"][task]["variants"]]
+
+
+def variant_table(task: str, variant: str) -> str:
+    """The merged training table of one variant of a task."""
+    return f"samples/train/{task}/{variant}.parquet"
 
 
 def abi_tables(config: dict, task: str) -> list[str]:

@@ -10,6 +10,7 @@ import seaborn as sns
 
 from nnbayes.sgd_bayes import agreement
 from nnbayes.sgd_bayes.checks import LOG10, abi_joined, correlation, joined
+from nnbayes.sgd_bayes.optimisers import by_task, closeness, overtrained_pairs
 
 from nnbayes.core.checks import stage
 
@@ -20,12 +21,50 @@ def _variant_label(meta: dict) -> str:
     return f"{v['optimizer'].upper()}{sampler}, batch {v['batch_size']}, lr {v['lr']:g}, {v['loss'].upper()}"
 
 
+def _arch(net: dict) -> str:
+    """A net in words: depth x width of an FCN, or a CNN's channels and filters."""
+    if net.get("arch") == "cnn":
+        filters = ",".join(f"{h}x{w}" for h, w in net["filters"])
+        core = f"CNN {len(net['filters'])}x{net['channels']}ch [{filters}]"
+    else:
+        core = f"{net['depth']}x{net['width']} {net['activation']}"
+    return f"{core}, $\\sigma_w$={net['sigma_w']:g}, $\\sigma_b$={net['sigma_b']:g}"
+
+
 def _task_title(meta: dict) -> str:
-    task, net = meta["task"], meta["net"]
-    arch = f"{net['depth']}x{net['width']} {net['activation']}, $\\sigma_w$={net['sigma_w']:g}, $\\sigma_b$={net['sigma_b']:g}"
+    task = meta["task"]
     data = (f"Boolean target {task['target']}" if task["kind"] == "boolean"
-            else f"images, m={task['m']}")
-    return f"{data}, $|E|$={meta['n_test']}; {arch}"
+            else f"{task.get('source', 'digits')} images, m={task['m']}")
+    return f"{data}, $|E|$={meta['n_test']}; {_arch(meta['net'])}"
+
+
+def _panel(ax, meta: dict, table: pd.DataFrame, scores: pd.DataFrame, min_count: int, vmax: int):
+    """One optimiser's log-log P_SGD vs P_B(EP) scatter, coloured by test errors; returns the scatter."""
+    d = joined(table, meta, scores)
+    d = d[d["count"] >= min_count]
+    pb = np.exp(d["log_pb_ep"])
+    sc = ax.scatter(pb, d["p_sgd"], c=d["errors"].clip(upper=vmax), cmap="viridis_r", s=22,
+                    vmin=0, vmax=vmax, alpha=0.85, edgecolor="none")
+    _exact_points(ax, d, "p_sgd")
+    lo = min(pb.min(), d["p_sgd"].min(), 1 / max(meta["converged"], 1)) / 3
+    ax.plot([lo, 1], [lo, 1], "k--", lw=1, label="P_SGD = P_B")
+    ax.axhline(min_count / max(meta["converged"], 1), color="0.5", ls=":", lw=1,
+               label=f"{min_count} counts")
+    rho, r, n = correlation(joined(table, meta, scores), min_count)
+    dec = agreement.decades(d.reset_index(drop=True), max(meta["converged"], 1))[0] if n else float("nan")
+    ax.set(xscale="log", yscale="log", xlim=(lo, 1.5), ylim=(lo, 1.5), xlabel="$P_B(f|S)$ (NNGP, EP)",
+           ylabel="$P_{SGD}(f|S)$")
+    ax.set_title(f"{_variant_label(meta)}\n{meta['runs']:,} runs, {meta['distinct']:,} functions; "
+                 f"Spearman {rho:.2f}, Pearson {r:.2f} (n={n})\nslope "
+                 f"{agreement.slope(d, max(meta['converged'], 1))[0]:.2f}, median gap {dec:.2f} decades", fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    return sc
+
+
+def _grid(n_rows: int, n_cols: int):
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(6 * n_cols + 1, 5.2 * n_rows), squeeze=False,
+                             layout="constrained")
+    return fig, axes
 
 
 def sgd_vs_bayes(sets) -> plt.Figure:
@@ -36,31 +75,11 @@ def sgd_vs_bayes(sets) -> plt.Figure:
     """
     (pmeta, scores), = stage(sets, "posterior")
     train = stage(sets, "train")
-    min_count = pmeta["options"]["min_count"]
     ncol = min(len(train), 2)
-    nrow = -(-len(train) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(6 * ncol + 1, 5.2 * nrow), squeeze=False,
-                             layout="constrained")
+    fig, axes = _grid(-(-len(train) // ncol), ncol)
     vmax = int(scores["errors"].quantile(0.95)) + 1
     for ax, (meta, table) in zip(axes.flat, train):
-        d = joined(table, meta, scores)
-        d = d[d["count"] >= min_count]
-        pb = np.exp(d["log_pb_ep"])
-        sc = ax.scatter(pb, d["p_sgd"], c=d["errors"].clip(upper=vmax), cmap="viridis_r", s=22,
-                        vmin=0, vmax=vmax, alpha=0.85, edgecolor="none")
-        _exact_points(ax, d, "p_sgd")
-        lo = min(pb.min(), d["p_sgd"].min(), 1 / max(meta["converged"], 1)) / 3
-        ax.plot([lo, 1], [lo, 1], "k--", lw=1, label="P_SGD = P_B")
-        ax.axhline(min_count / max(meta["converged"], 1), color="0.5", ls=":", lw=1,
-                   label=f"{min_count} counts")
-        rho, r, n = correlation(joined(table, meta, scores), min_count)
-        dec = agreement.decades(d.reset_index(drop=True), max(meta["converged"], 1))[0] if n else float("nan")
-        ax.set(xscale="log", yscale="log", xlim=(lo, 1.5), ylim=(lo, 1.5), xlabel="$P_B(f|S)$ (NNGP, EP)",
-               ylabel="$P_{SGD}(f|S)$")
-        ax.set_title(f"{_variant_label(meta)}\n{meta['runs']:,} runs, {meta['distinct']:,} functions; "
-                     f"Spearman {rho:.2f}, Pearson {r:.2f} (n={n})\nslope "
-                     f"{agreement.slope(d, max(meta['converged'], 1))[0]:.2f}, median gap {dec:.2f} decades", fontsize=9)
-        ax.legend(fontsize=7, loc="lower right")
+        sc = _panel(ax, meta, table, scores, pmeta["options"]["min_count"], vmax)
     for ax in list(axes.flat)[len(train):]:
         ax.set_visible(False)
     fig.colorbar(sc, ax=axes, label="test errors on E", shrink=0.6)
@@ -206,4 +225,66 @@ def kernel(sets) -> plt.Figure:
     ax2.axvline(0, color="k", ls="--", lw=1)
     ax2.set(xlabel="(empirical - analytic) / |analytic|",
             title="Relative error of the entries\n(they share one Monte-Carlo fluctuation: not independent)")
+    return fig
+
+
+def images(sets) -> plt.Figure:
+    """Fig 13: one row per image task (dataset x architecture), one panel per optimiser."""
+    groups = by_task(sets)
+    ncol = max(len(stage(g, "train")) for g in groups.values())
+    fig, axes = _grid(len(groups), ncol)
+    for row, (task, group) in zip(axes, groups.items()):
+        (pmeta, scores), = stage(group, "posterior")
+        train = stage(group, "train")
+        vmax = int(scores["errors"].quantile(0.95)) + 1
+        for ax, (meta, table) in zip(row, train):
+            sc = _panel(ax, meta, table, scores, pmeta["options"]["min_count"], vmax)
+            ax.set_title(f"{task}: {_task_title(pmeta)}\nP_B route: {pmeta.get('route', 'full')}; "
+                         + ax.get_title(), fontsize=8)
+        for ax in row[len(train):]:
+            ax.set_visible(False)
+    fig.colorbar(sc, ax=axes, label="test errors on E", shrink=0.6)
+    fig.suptitle("$P_{SGD}(f|S)$ vs $P_B(f|S)$ on images, per data set and architecture")
+    return fig
+
+
+def optimiser_sweep(sets) -> plt.Figure:
+    """Fig 14: per optimiser, the median gap to P_B (decades, 95 % CI) and the mean test error
+    against the GP's predicted one."""
+    (pmeta, scores), = stage(sets, "posterior")
+    (emeta, _), = stage(sets, "gp_errors")
+    rows = []
+    for meta, train in stage(sets, "train"):
+        c = closeness(meta, train, scores, pmeta["options"]["min_count"])
+        rows.append({"variant": _variant_label(meta), "decades": c["decades"][0], "lo": c["decades"][1],
+                     "hi": c["decades"][2], "error": c["error"][0], "elo": c["error"][1], "ehi": c["error"][2]})
+    d = pd.DataFrame(rows)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 0.6 * len(d) + 3), layout="constrained", sharey=True)
+    y = np.arange(len(d))
+    ax1.errorbar(d["decades"], y, xerr=[d["decades"] - d["lo"], d["hi"] - d["decades"]], fmt="o")
+    ax1.axvline(1.0, color="k", ls="--", lw=1, label="one decade (criterion)")
+    ax1.set(yticks=y, yticklabels=d["variant"], xlabel="median |log10 P_opt - log10 P_B| (decades)",
+            title="closeness to $P_B$ where each optimiser's mass is")
+    ax1.legend(fontsize=7)
+    ax2.errorbar(d["error"], y, xerr=[d["error"] - d["elo"], d["ehi"] - d["error"]], fmt="s", color="C1")
+    ax2.axvline(emeta["mean_test_error"], color="k", ls=":", lw=1, label="GP posterior (exact)")
+    ax2.set(xlabel="mean test error on E", title="generalisation")
+    ax2.legend(fontsize=7)
+    fig.suptitle(f"Optimisers: {_task_title(pmeta)}")
+    return fig
+
+
+def overtraining(sets) -> plt.Figure:
+    """Fig 15: P_opt vs P_B at the fit (left) and after the extra epochs (right), per pair."""
+    (pmeta, scores), = stage(sets, "posterior")
+    pairs = overtrained_pairs(stage(sets, "train"))
+    fig, axes = _grid(len(pairs), 2)
+    vmax = int(scores["errors"].quantile(0.95)) + 1
+    for row, pair in zip(axes, pairs):
+        for ax, (meta, table) in zip(row, pair):
+            sc = _panel(ax, meta, table, scores, pmeta["options"]["min_count"], vmax)
+        row[1].set_title(f"+{pair[1][0]['variant']['epochs_after_fit']} epochs after the fit\n"
+                         + row[1].get_title(), fontsize=8)
+    fig.colorbar(sc, ax=axes, label="test errors on E", shrink=0.6)
+    fig.suptitle(f"Overtraining: {_task_title(pmeta)}")
     return fig
