@@ -49,9 +49,8 @@ def paper_config() -> dict:
 def tasks(config: dict) -> dict:
     cube = boolean_cube(config["data"]["n"])
     targets = {k: target_function(v, config["data"]["n"]) for k, v in config["data"]["targets"].items()}
-    spec = config["data"]["images"]
-    X, _, y = load_images(spec["source"], spec.get("mnist_root"), rule=spec["rule"])
-    return {name: load_task(t["data"], cube=cube, targets=targets, images={"X": X, "y": y})
+    images = load_images(**config["data"]["images"])
+    return {name: load_task(t["data"], cube=cube, targets=targets, images=images)
             for name, t in config["sgd_bayes"]["tasks"].items()}
 
 

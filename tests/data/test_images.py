@@ -1,4 +1,4 @@
-"""Image data: bundled digits facts, binarisation rules, a strict IDX reader, local MNIST."""
+"""Image data: bundled digits facts, binarisation rules, a strict IDX reader, local IDX sets."""
 
 import gzip
 import struct
@@ -10,10 +10,10 @@ from nnbayes.data.images import (
     DIGITS_IMAGES,
     binarise,
     idx_shape,
-    image_count,
+    idx_sizes,
     load_digits_binary,
+    load_idx_binary,
     load_images,
-    load_mnist_binary,
     read_idx,
 )
 
@@ -53,7 +53,7 @@ def test_digits_facts():
     np.testing.assert_array_equal(x[0, :8] * 16, [0, 0, 5, 13, 9, 1, 0, 0])
     np.testing.assert_array_equal(y, (d < 5).astype(np.uint8))
     assert int(y.sum()) == 901
-    assert DIGITS_IMAGES == len(x) == image_count("digits", None)  # what config checks size against
+    assert DIGITS_IMAGES == len(x)  # what config checks sizes against
 
 
 def test_digits_rules_are_functions_of_digit():
@@ -162,7 +162,7 @@ def test_idx_corrupt_gzip(tmp_path):
         read_idx(path)
 
 
-# --- MNIST from local files ------------------------------------------------------------
+# --- IDX sets from local files ------------------------------------------------------------
 
 
 def tiny_mnist(root, prefix="train", gz=False):
@@ -178,9 +178,9 @@ def tiny_mnist(root, prefix="train", gz=False):
 
 
 @pytest.mark.parametrize("gz", [False, True])
-def test_load_mnist_binary(tmp_path, gz):
-    images, labels = tiny_mnist(tmp_path, gz=gz)
-    x, d, y = load_mnist_binary(tmp_path)
+def test_load_idx_binary(tmp_path, gz):
+    images, _ = tiny_mnist(tmp_path, gz=gz)
+    x, d, y = load_idx_binary(tmp_path)
     assert x.shape == (5, 784) and x.dtype == np.float32
     assert d.dtype == np.int64 and y.dtype == np.uint8
     np.testing.assert_allclose(x, images.reshape(5, 784) / 255.0, rtol=0, atol=1e-7)
@@ -189,25 +189,25 @@ def test_load_mnist_binary(tmp_path, gz):
         assert np.all(x[i, 28 * i : 28 * i + 28] == 1.0)
     assert d.tolist() == [3, 5, 0, 9, 4]
     assert y.tolist() == [1, 0, 1, 0, 1]
-    assert load_mnist_binary(tmp_path, rule="ge5")[2].tolist() == [0, 1, 0, 1, 0]
+    assert load_idx_binary(tmp_path, rule="ge5")[2].tolist() == [0, 1, 0, 1, 0]
 
 
-def test_load_mnist_test_split_and_dispatch(tmp_path):
+def test_load_mnist_test_split(tmp_path):
     tiny_mnist(tmp_path, prefix="t10k")
-    x, d, y = load_images("mnist", mnist_root=tmp_path, split="test", rule="even")
+    x, d, y = load_idx_binary(tmp_path, split="test", rule="even")
     assert x.shape == (5, 784) and d.tolist() == [3, 5, 0, 9, 4]
     assert y.tolist() == [0, 0, 1, 0, 1]
     with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
-        load_mnist_binary(tmp_path, split="train")  # only t10k files exist
-    with pytest.raises(ValueError, match="unknown MNIST split"):
-        load_mnist_binary(tmp_path, split="val")
+        load_idx_binary(tmp_path, split="train")  # only t10k files exist
+    with pytest.raises(ValueError, match="unknown IDX split"):
+        load_idx_binary(tmp_path, split="val")
 
 
 def test_load_mnist_label_count_mismatch(tmp_path):
     tiny_mnist(tmp_path)
     write(tmp_path / "train-labels-idx1-ubyte", np.array([1, 2], dtype=np.uint8))
     with pytest.raises(ValueError, match="train-labels-idx1-ubyte.*expected 5 labels"):
-        load_mnist_binary(tmp_path)
+        load_idx_binary(tmp_path)
 
 
 def test_load_mnist_corrupt_file_names_it(tmp_path):
@@ -215,22 +215,25 @@ def test_load_mnist_corrupt_file_names_it(tmp_path):
     path = tmp_path / "train-images-idx3-ubyte"
     path.write_bytes(path.read_bytes()[:-1])
     with pytest.raises(ValueError, match="train-images-idx3-ubyte.*truncated"):
-        load_mnist_binary(tmp_path)
+        load_idx_binary(tmp_path)
 
 
 def test_load_mnist_missing_directory(tmp_path):
     missing = tmp_path / "no-such-dir"
     with pytest.raises(FileNotFoundError) as info:
-        load_mnist_binary(missing)
+        load_idx_binary(missing)
     msg = str(info.value)
     assert str(missing / "train-images-idx3-ubyte") in msg and ".gz" in msg
-    assert "never downloads" in msg
+    assert "data.images.root" in msg
 
 
 @pytest.mark.parametrize("gz", [False, True])
-def test_image_count_checks_sizes_without_loading(tmp_path, gz):
+def test_idx_sizes_checks_sizes_without_loading(tmp_path, gz):
     tiny_mnist(tmp_path, gz=gz)
-    assert image_count("mnist", tmp_path) == 5
+    test_images, _ = tiny_mnist(tmp_path, prefix="t10k", gz=gz)
+    write(tmp_path / f"t10k-images-idx3-ubyte{'.gz' if gz else ''}", test_images[:3], gz)
+    write(tmp_path / f"t10k-labels-idx1-ubyte{'.gz' if gz else ''}", np.arange(3, dtype=np.uint8), gz)
+    assert idx_sizes(tmp_path) == (5, 3)
     sfx = ".gz" if gz else ""
     assert idx_shape(tmp_path / f"train-images-idx3-ubyte{sfx}") == (5, 28, 28)
     raw = idx_bytes(np.zeros((5, 28, 28), np.uint8))[:-100]
@@ -238,7 +241,7 @@ def test_image_count_checks_sizes_without_loading(tmp_path, gz):
     expected = 16 + 5 * 28 * 28
     with pytest.raises(ValueError, match=rf"train-images-idx3-ubyte{sfx}: truncated data \({expected - 100} bytes, "
                                          rf"expected {expected}\)"):
-        image_count("mnist", tmp_path)
+        idx_sizes(tmp_path)
 
 
 def test_idx_shape_names_a_corrupt_gzip(tmp_path):
@@ -248,34 +251,39 @@ def test_idx_shape_names_a_corrupt_gzip(tmp_path):
         idx_shape(path)
 
 
-def test_image_count_names_a_missing_file(tmp_path):
+def test_idx_sizes_names_a_missing_file(tmp_path):
     tiny_mnist(tmp_path)
-    (tmp_path / "train-labels-idx1-ubyte").unlink()
-    with pytest.raises(FileNotFoundError, match="train-labels-idx1-ubyte"):
-        image_count("mnist", tmp_path)
+    tiny_mnist(tmp_path, prefix="t10k")
+    (tmp_path / "t10k-labels-idx1-ubyte").unlink()
+    with pytest.raises(FileNotFoundError, match="t10k-labels-idx1-ubyte"):
+        idx_sizes(tmp_path)
 
 
 def test_images_command_reports_a_missing_file_in_one_line(tmp_path):
     import json
     import subprocess
 
-    spec = json.dumps({"source": "mnist", "rule": "lt5", "mnist_root": str(tmp_path)})
+    spec = json.dumps({"source": "mnist", "rule": "lt5", "root": str(tmp_path)})
     r = subprocess.run(["nnbayes", "images", "--spec", spec, "--out", str(tmp_path / "x.npz")],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, check=False)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [r.stderr.strip()]
-    assert r.stderr.startswith("error: MNIST file not found: expected ") and "train-images-idx3-ubyte" in r.stderr
+    assert r.stderr.startswith("error: IDX file not found: expected ") and "train-images-idx3-ubyte" in r.stderr
 
 
 # --- dispatch --------------------------------------------------------------------------
 
 
-def test_load_images_dispatch():
-    x, d, y = load_images("digits", rule="ge5")
-    x2, d2, y2 = load_digits_binary("ge5")
-    np.testing.assert_array_equal(x, x2)
-    np.testing.assert_array_equal(y, y2)
-    with pytest.raises(ValueError, match="allowed: digits, mnist"):
+def test_load_images_dispatch(tmp_path):
+    got = load_images("digits", rule="ge5")
+    assert list(got) == ["X", "digits", "y"]  # one pool, no test split: the npz as before
+    for a, b in zip(got.values(), load_digits_binary("ge5")):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="allowed: digits, mnist, fashion_mnist"):
         load_images("cifar10")
-    with pytest.raises(ValueError, match="mnist_root"):
-        load_images("mnist")
+    images, _ = tiny_mnist(tmp_path)
+    tiny_mnist(tmp_path, prefix="t10k")
+    got = load_images("fashion_mnist", rule="even", root=tmp_path)  # a local copy, used as is
+    assert sorted(got) == ["X", "X_test", "digits", "digits_test", "y", "y_test"]
+    np.testing.assert_array_equal(got["X_test"] * 255, images.reshape(5, -1))
+    assert got["y_test"].tolist() == [0, 0, 1, 0, 1]

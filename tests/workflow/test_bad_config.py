@@ -39,14 +39,18 @@ CASES = {  # name: (snakemake arguments, set-up in the working directory, expect
     "corruption set larger than the data": (
         ["--config", "occam={corruption: {data: {m: 1700}}}"], None,
         "config key 'occam.corruption.data': m + test_size = 1700 + 1000 exceeds the 1797 images"),
-    "mnist without a folder": (
-        ["--config", "data={images: {source: mnist}}"], None,
-        "config key 'data.images.mnist_root': source 'mnist' needs the folder"),
+    "an unknown image source": (
+        ["--config", "data={images: {source: cifar10}}"], None,
+        "config key 'data.images.source': 'cifar10' is not one of ['digits', 'mnist', 'fashion_mnist']"),
+    "fashion_mnist neither cached nor reachable": (
+        ["--config", "data={images: {source: fashion_mnist, cache: cache, mirror: 'http://127.0.0.1:9/'}}"], None,
+        ("config key 'data.images.source': fashion_mnist is not in the cache cache/fashion_mnist and no mirror "
+         "answers (http://127.0.0.1:9/train-images-idx3-ubyte.gz: ")),
     "mnist file missing": (
-        ["--config", "data={images: {source: mnist, mnist_root: mnist}}"], lambda d: (d / "mnist").mkdir(),
-        "config key 'data.images.mnist_root': MNIST file not found: expected mnist/train-images-idx3-ubyte"),
+        ["--config", "data={images: {source: mnist, root: mnist}}"], lambda d: (d / "mnist").mkdir(),
+        "config key 'data.images.root': IDX file not found: expected mnist/train-images-idx3-ubyte"),
     "mnist file truncated": (
-        ["--config", "data={images: {source: mnist, mnist_root: mnist}}"],
+        ["--config", "data={images: {source: mnist, root: mnist}}"],
         lambda d: mnist(d / "mnist", images=bytes(1000), labels=bytes(10)),
         "mnist/train-images-idx3-ubyte: truncated data (1016 bytes, expected 7856)"),
     "runs for a variant the task does not run": (

@@ -44,7 +44,7 @@ def test_every_preset_validates(scale):
         ("data.n", 9, "config key 'data.n': 9 is greater than the maximum of 7"),
         ("prior.experiments.chaos.grids.0.activation", "gelu",
          "config key 'prior.experiments.chaos.grids.0.activation': 'gelu' is not one of ['relu', 'tanh']"),
-        ("data.images.source", "cifar", "config key 'data.images.source': 'cifar' is not one of ['digits', 'mnist']"),
+        ("data.images.source", "cifar", "config key 'data.images.source': 'cifar' is not one of ['digits', 'mnist', 'fashion_mnist']"),
         ("sgd_bayes.tasks.boolean.variants", ["sgd_b8", "sgd_b9"],
          "config key 'sgd_bayes.tasks.boolean.variants': 'sgd_b9' is not one of"),
         ("sgd_bayes.tasks.boolean.data.target", "sgd_t9", "config key 'sgd_bayes.tasks.boolean.data.target': 'sgd_t9'"),
@@ -121,13 +121,13 @@ def test_a_config_value_equal_to_the_base_still_wins_over_the_preset():
 def test_nested_config_strings_take_the_schema_types():
     cli = {"prior": {"batch": "512", "defaults": {"sigma_b": "0.5"}},
            "data": {"targets": {"t": {"kind": "bits", "bits": "0101"}, "z": {"kind": "constant", "value": "1"}},
-                    "images": {"mnist_root": "null"}},
+                    "images": {"root": "null"}},
            "sgd_bayes": {"variants": {"a": {"batch_size": "16"}, "b": {"batch_size": "full", "lr": "1e-3"}}},
            "meanfield": {"tasks": {"parity": {"kappa": ["0.05", "0.5"]}}}}
     user = user_overrides(BASE, cli, cli, SCHEMA_DICT)
     assert user["prior"] == {"batch": 512, "defaults": {"sigma_b": 0.5}}
     assert user["data"]["targets"] == {"t": {"kind": "bits", "bits": "0101"}, "z": {"kind": "constant", "value": 1}}
-    assert user["data"]["images"] == {"mnist_root": None}
+    assert user["data"]["images"] == {"root": None}
     assert user["sgd_bayes"]["variants"] == {"a": {"batch_size": 16}, "b": {"batch_size": "full", "lr": 0.001}}
     assert user["meanfield"]["tasks"]["parity"]["kappa"] == [0.05, 0.5]
 

@@ -22,6 +22,8 @@ rule boolean_data:
         " > {log} 2>&1"
 
 
+# digits: bundled. mnist / fashion_mnist: data.images.root as is, or fetched once into the
+# shared cache (checksummed); the planner has already found the files or a mirror that answers.
 rule images:
     input:
         code("images"),

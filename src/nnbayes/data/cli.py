@@ -9,7 +9,12 @@ import pandas as pd
 
 
 def _data(a):
-    from nnbayes.core.boolean import bits_to_str, boolean_cube, target_function, train_mask
+    from nnbayes.core.boolean import (
+        bits_to_str,
+        boolean_cube,
+        target_function,
+        train_mask,
+    )
     from nnbayes.core.complexity import lz_complexity
     from nnbayes.core.io import write_table
 
@@ -28,16 +33,17 @@ def _images(a):
     from nnbayes.core.errors import UserError
     from nnbayes.data.images import load_images
 
-    spec = json.loads(a.spec)
     try:
-        X, digits, y = load_images(spec["source"], spec.get("mnist_root"), rule=spec["rule"])
-    except (OSError, ValueError) as e:  # a missing or damaged data file: the user's to fix
+        arrays = load_images(**json.loads(a.spec))
+    except (OSError, ValueError) as e:  # a missing, damaged or unreachable data file: the user's to fix
         raise UserError(str(e)) from None
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(a.out).with_suffix(".tmp.npz")
-    np.savez(tmp, X=X, digits=digits, y=y)
+    np.savez(tmp, **arrays)
     tmp.replace(a.out)
-    print(f"{len(X)} images, {X.shape[1]} features, P(y=1) = {y.mean():.3f}")
+    for suffix in ("", "_test")[: 1 + ("X_test" in arrays)]:
+        X, y = arrays["X" + suffix], arrays["y" + suffix]
+        print(f"X{suffix}: {len(X)} images, {X.shape[1]} features, P(y=1) = {y.mean():.3f}")
 
 
 def add_commands(sub) -> None:
@@ -50,7 +56,7 @@ def add_commands(sub) -> None:
     s.add_argument("--splits-out", required=True)
     s.set_defaults(func=_data)
 
-    s = sub.add_parser("images", help="binarised image data set (no download)")
-    s.add_argument("--spec", required=True, help='JSON {"source", "rule", "mnist_root"}')
+    s = sub.add_parser("images", help="binarised image data set (an IDX set is fetched once into the cache)")
+    s.add_argument("--spec", required=True, help='JSON data.images: {"source", "rule", "root", "cache", "mirror"}')
     s.add_argument("--out", required=True)
     s.set_defaults(func=_images)

@@ -1,8 +1,9 @@
-"""Real image data for binary classification, read from local files only (never downloaded).
+"""Real image data for binary classification.
 
-Two sources: scikit-learn's bundled 8x8 handwritten digits (inside the wheel, so always
-offline) and MNIST read from IDX files a user has already placed in a directory. Both give
-the same triple: X float32 [N, D] in [0, 1], digit labels int64 [N], binary labels uint8 [N].
+Sources: scikit-learn's bundled 8x8 handwritten digits (inside the wheel, so always offline),
+and the IDX sets MNIST and Fashion-MNIST, read from a local copy (`root`) or fetched once into
+a checksummed cache (`nnbayes.data.download`). Each split gives the same triple: X float32
+[N, D] in [0, 1], class labels int64 [N] (digits, or Fashion's 0..9 classes), binary uint8 [N].
 """
 
 import gzip
@@ -11,15 +12,18 @@ from pathlib import Path
 
 import numpy as np
 
+from nnbayes.data.download import default_cache, ensure_dataset
+
 RULES = ("lt5", "ge5", "even")
-SOURCES = ("digits", "mnist")
+SOURCES = ("digits", "mnist", "fashion_mnist")
+IDX_SOURCES = SOURCES[1:]
 # IDX dtype codes; data are big-endian on disk.
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-MNIST_FILES = {
+IDX_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
-MNIST_FILES["t10k"] = MNIST_FILES["test"]
+IDX_FILES["t10k"] = IDX_FILES["test"]
 IDX_HEADER_MAX = 4 + 4 * 255  # magic + up to 255 dimensions
 DIGITS_IMAGES = 1797  # scikit-learn's bundled set (tests/data check it)
 
@@ -117,19 +121,19 @@ def _find(root: Path, name: str) -> Path:
         if p.is_file():
             return p
     raise FileNotFoundError(
-        f"MNIST file not found: expected {root / name} or {root / name}.gz; "
-        "nnbayes never downloads data, place the IDX files there yourself"
+        f"IDX file not found: expected {root / name} or {root / name}.gz; data.images.root must "
+        "hold the four files (train/t10k images/labels), or be null to download them"
     )
 
 
-def load_mnist_binary(
+def load_idx_binary(
     root: str | Path, split: str = "train", rule: str = "lt5"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """MNIST from local IDX files in `root` (standard names, optionally .gz); X = pixels/255."""
-    if split not in MNIST_FILES:
-        raise ValueError(f"unknown MNIST split {split!r}; allowed: {', '.join(MNIST_FILES)}")
+    """One split of an MNIST-format set in `root` (standard names, optionally .gz); X = pixels/255."""
+    if split not in IDX_FILES:
+        raise ValueError(f"unknown IDX split {split!r}; allowed: {', '.join(IDX_FILES)}")
     root = Path(root)
-    img_path, lab_path = (_find(root, n) for n in MNIST_FILES[split])
+    img_path, lab_path = (_find(root, n) for n in IDX_FILES[split])
     images, labels = read_idx(img_path), read_idx(lab_path)
     if images.ndim != 3 or images.dtype != np.uint8:
         got = f"{images.dtype} {images.shape}"
@@ -137,36 +141,41 @@ def load_mnist_binary(
     if labels.ndim != 1 or len(labels) != len(images):
         raise ValueError(f"{lab_path}: expected {len(images)} labels, got shape {labels.shape}")
     if labels.size and labels.max() > 9:
-        raise ValueError(f"{lab_path}: labels must be digits 0..9, found {labels.max()}")
+        raise ValueError(f"{lab_path}: labels must be classes 0..9, found {labels.max()}")
     x = images.reshape(len(images), -1).astype(np.float32) / np.float32(255.0)
     digits = labels.astype(np.int64)
     return x, digits, binarise(digits, rule)
 
 
-def image_count(source: str, mnist_root: str | Path | None) -> int:
-    """Images `load_images(source, mnist_root)` gives, known before loading: MNIST files are
-    found and their sizes checked against their headers (FileNotFoundError / ValueError)."""
-    if source != "mnist":
-        return DIGITS_IMAGES
-    root = Path(mnist_root)
-    img, lab = (_find(root, name) for name in MNIST_FILES["train"])
-    images, labels = idx_shape(img), idx_shape(lab)
-    if len(images) != 3 or labels != images[:1]:
-        raise ValueError(f"{img} and {lab}: expected images [N, H, W] and N labels, got shapes {images} and {labels}")
-    return images[0]
+def idx_sizes(root: str | Path) -> tuple[int, int]:
+    """(train, test) image counts of the set in `root`, known before loading: all four files
+    are found and their sizes checked against their headers (FileNotFoundError / ValueError)."""
+    root = Path(root)
+    counts = []
+    for split in ("train", "test"):
+        img, lab = (_find(root, name) for name in IDX_FILES[split])
+        images, labels = idx_shape(img), idx_shape(lab)
+        if len(images) != 3 or labels != images[:1]:
+            raise ValueError(f"{img} and {lab}: expected images [N, H, W] and N labels, "
+                             f"got shapes {images} and {labels}")
+        counts.append(images[0])
+    return counts[0], counts[1]
 
 
-def load_images(
-    source: str, mnist_root: str | Path | None = None, split: str = "train", rule: str = "lt5"
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One entry point for configs: `source` picks 'digits' (bundled) or 'mnist' (local files).
+def load_images(source: str, rule: str = "lt5", root: str | Path | None = None,
+                cache: str | Path | None = None, mirror: str | None = None) -> dict[str, np.ndarray]:
+    """The arrays of the `images` npz, from a `data.images` config (passed as keywords).
 
-    `split` applies to MNIST only; the digits set is returned whole (split it downstream).
+    X, digits, y: the whole digits set, or an IDX set's training split; an IDX set adds its
+    official test split as X_test, digits_test, y_test. An IDX set is read from `root` as is,
+    or else fetched once into the cache (`default_cache(cache)`), every file checksummed.
     """
     if source == "digits":
-        return load_digits_binary(rule)
-    if source == "mnist":
-        if mnist_root is None:
-            raise ValueError("source 'mnist' needs mnist_root, the folder holding the IDX files")
-        return load_mnist_binary(mnist_root, split, rule)
-    raise ValueError(f"unknown image source {source!r}; allowed: {', '.join(SOURCES)}")
+        return dict(zip(("X", "digits", "y"), load_digits_binary(rule)))
+    if source not in IDX_SOURCES:
+        raise ValueError(f"unknown image source {source!r}; allowed: {', '.join(SOURCES)}")
+    folder = Path(root) if root is not None else ensure_dataset(source, default_cache(cache), mirror)
+    out = {}
+    for split, suffix in (("train", ""), ("test", "_test")):
+        out.update({k + suffix: a for k, a in zip(("X", "digits", "y"), load_idx_binary(folder, split, rule))})
+    return out

@@ -1,14 +1,21 @@
 """What the `data` config section must agree with before any job: the cube's size (splits,
-target bit strings) and the image files it names. Torch-free: the workflow imports it while
+target bit strings) and the image set it names. Torch-free: the workflow imports it while
 parsing."""
 
 from nnbayes.core.errors import ConfigError
-from nnbayes.data.images import image_count
+from nnbayes.data.download import (
+    REGISTRY,
+    default_cache,
+    how_to_supply,
+    is_cached,
+    probe,
+)
+from nnbayes.data.images import DIGITS_IMAGES, idx_sizes
 
 
-def check_references(config: dict) -> int:
-    """Raise ConfigError naming the key; return the number of images `data.images` gives (what
-    an image task's m + test_size must fit in)."""
+def check_references(config: dict) -> tuple[int, int | None]:
+    """Raise ConfigError naming the key; return the (train, test) image counts `data.images`
+    gives (test None: one pool, as for digits), which image tasks must fit in."""
     data = config["data"]
     n_points = 2 ** data["n"]
     for m in data["splits"]["m"]:
@@ -19,12 +26,25 @@ def check_references(config: dict) -> int:
         if target["kind"] == "bits" and len(target["bits"]) != n_points:
             raise ConfigError(f"config key 'data.targets.{name}.bits': {len(target['bits'])} characters, "
                               f"need 2^n = {n_points}")
-    images = data["images"]
-    if images["source"] == "mnist" and images.get("mnist_root") is None:
-        raise ConfigError("config key 'data.images.mnist_root': source 'mnist' needs the folder holding "
-                          "the MNIST IDX files (nnbayes never downloads them)")
-    try:
-        return image_count(images["source"], images.get("mnist_root"))
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"config key 'data.images.mnist_root': {e}") from None
+    return image_sizes(data["images"])
 
+
+def image_sizes(images: dict) -> tuple[int, int | None]:
+    """The (train, test) counts of `data.images`, checked as far as can be before any job: a
+    local `root` file by file (names, sizes against headers); else a complete cache (its
+    checksums are checked in the job), or a mirror that answers now. Never a silent fallback."""
+    source = images["source"]
+    if source == "digits":
+        return DIGITS_IMAGES, None
+    if images.get("root") is not None:
+        try:
+            return idx_sizes(images["root"])
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"config key 'data.images.root': {e}") from None
+    cache = default_cache(images.get("cache"))
+    if not is_cached(source, cache):
+        why = probe(source, images.get("mirror"))
+        if why is not None:
+            raise ConfigError(f"config key 'data.images.source': {source} is not in the cache "
+                              f"{cache / source} and no mirror answers ({why}); {how_to_supply(source, cache)}")
+    return REGISTRY[source].n_train, REGISTRY[source].n_test

@@ -4,10 +4,12 @@ image task must fit in the image set.
 Pure Python (the workflow imports it while parsing)."""
 
 from nnbayes.core.errors import ConfigError
+from nnbayes.core.tasks import size_error
 
 
-def check_references(config: dict, n_images: int) -> None:
-    """Raise ConfigError naming the key; n_images: the size of the data.images set."""
+def check_references(config: dict, n_images: tuple[int, int | None]) -> None:
+    """Raise ConfigError naming the key; n_images: the (train, test) image counts of the
+    data.images set (test None: one pool)."""
     sgd = config["sgd_bayes"]
     for name, task in sgd["tasks"].items():
         key = f"sgd_bayes.tasks.{name}"
@@ -22,9 +24,8 @@ def check_references(config: dict, n_images: int) -> None:
         if "abi" in task and data["kind"] != "boolean":
             raise ConfigError(f"config key '{key}.abi': rejection sampling (ABI) needs a boolean task, "
                               f"not kind {data['kind']!r}")
-        if data["kind"] == "images" and data["m"] + data["test_size"] > n_images:
-            raise ConfigError(f"config key '{key}.data': m + test_size = {data['m']} + {data['test_size']} "
-                              f"exceeds the {n_images} images of data.images")
+        if data["kind"] == "images" and (err := size_error(data["m"], data["test_size"], *n_images)):
+            raise ConfigError(f"config key '{key}.data': {err}")
         if data["kind"] == "boolean":
             if data["target"] not in config["data"]["targets"]:
                 raise ConfigError(f"config key '{key}.data.target': {data['target']!r} is not one of "

@@ -45,8 +45,9 @@ def check_references(config: dict) -> None:
         raise ConfigError(f"config key {e}") from None
     n_images = data_references(config)
     sgd_bayes_references(config, n_images)
+    # T15 draws its S and E from the training images alone (occam.targets.corrupted_task)
     occam_references(config, list(expand_grids(config["prior"]["experiments"]["chaos"], config["prior"]["defaults"])),
-                     n_images)
+                     n_images[0])
     qnn_references(config)
     meanfield_references(config)
 
