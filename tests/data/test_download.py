@@ -139,7 +139,7 @@ def test_an_unreachable_mirror_says_what_to_do_in_one_line(tmp_path, mirror):
     msg = one_line(info.value)
     assert msg.startswith(f"cannot fetch fashion_mnist train-images-idx3-ubyte.gz into {cache / 'fashion_mnist'} "
                           f"({DEAD}train-images-idx3-ubyte.gz: ")
-    assert msg.endswith("set data.images.root: <folder with the four files>")
+    assert msg.endswith("set data.images.root: <a folder holding fashion_mnist/ with the four files>")
     assert probe("fashion_mnist", DEAD, {"fashion_mnist": remote}).startswith(DEAD)
     assert probe("fashion_mnist", None, {"fashion_mnist": remote}) is None  # the file:// mirror answers
 
@@ -172,10 +172,11 @@ def test_default_cache_order(tmp_path, monkeypatch):
 def test_plan_sizes_from_a_local_root(tmp_path, mirror):
     remote, _ = mirror
     folder = ensure_dataset("mnist", tmp_path / "copy", registry={"mnist": remote})
-    assert image_sizes({"source": "mnist", "root": str(folder)}) == (N_TRAIN, N_TEST)
+    assert folder.name == "mnist"  # a local root is laid out like the cache: <root>/<source>/
+    assert image_sizes({"source": "mnist", "root": str(folder.parent)}) == (N_TRAIN, N_TEST)
     (folder / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(ConfigError, match="config key 'data.images.root': IDX file not found: .*t10k-labels"):
-        image_sizes({"source": "mnist", "root": str(folder)})
+        image_sizes({"source": "mnist", "root": str(folder.parent)})
     assert image_sizes({"source": "digits", "root": None}) == (1797, None)
 
 
@@ -189,7 +190,7 @@ def test_plan_trusts_a_full_cache_without_the_network(tmp_path, monkeypatch, mir
     msg = one_line(info.value)
     assert msg.startswith(f"config key 'data.images.source': mnist is not in the cache {cache / 'mnist'} "
                           f"and no mirror answers ({DEAD}")
-    assert "data.images.root: <folder with the four files>" in msg
+    assert "data.images.root: <a folder holding mnist/ with the four files>" in msg
     assert image_sizes({**spec, "mirror": None}) == (N_TRAIN, N_TEST)  # a mirror answers: the job fetches
     ensure_dataset("mnist", cache)
     assert image_sizes(spec) == (N_TRAIN, N_TEST)  # cached: the dead mirror is never asked
@@ -206,7 +207,9 @@ def test_images_command_writes_both_splits_and_refuses_a_wrong_mirror(tmp_path, 
         return subprocess.run(["nnbayes", "images", "--spec", json.dumps({"rule": "lt5", **spec}),
                                "--out", str(tmp_path / "x.npz")], capture_output=True, text=True, check=False)
 
-    r = run({"source": "fashion_mnist", "root": str(tmp_path / "mirror")})
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "fashion_mnist").symlink_to(tmp_path / "mirror")
+    r = run({"source": "fashion_mnist", "root": str(tmp_path / "local")})
     assert r.returncode == 0, r.stderr
     with np.load(tmp_path / "x.npz") as npz:
         assert sorted(npz.files) == ["X", "X_test", "digits", "digits_test", "y", "y_test"]

@@ -263,6 +263,7 @@ def test_images_command_reports_a_missing_file_in_one_line(tmp_path):
     import json
     import subprocess
 
+    (tmp_path / "mnist").mkdir()
     spec = json.dumps({"source": "mnist", "rule": "lt5", "root": str(tmp_path)})
     r = subprocess.run(["nnbayes", "images", "--spec", spec, "--out", str(tmp_path / "x.npz")],
                        capture_output=True, text=True, check=False)
@@ -281,8 +282,9 @@ def test_load_images_dispatch(tmp_path):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="allowed: digits, mnist, fashion_mnist"):
         load_images("cifar10")
-    images, _ = tiny_mnist(tmp_path)
-    tiny_mnist(tmp_path, prefix="t10k")
+    (tmp_path / "fashion_mnist").mkdir()
+    images, _ = tiny_mnist(tmp_path / "fashion_mnist")
+    tiny_mnist(tmp_path / "fashion_mnist", prefix="t10k")
     got = load_images("fashion_mnist", rule="even", root=tmp_path)  # a local copy, used as is
     assert sorted(got) == ["X", "X_test", "digits", "digits_test", "y", "y_test"]
     np.testing.assert_array_equal(got["X_test"] * 255, images.reshape(5, -1))

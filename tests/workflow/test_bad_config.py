@@ -17,7 +17,7 @@ def cuda_available() -> bool:
 
 def mnist(root, images=b"", labels=b""):
     """MNIST training files: an image header for 10 images of 28x28 followed by `images`."""
-    root.mkdir()
+    root.mkdir(parents=True)
     head = struct.pack(">BBBBIII", 0, 0, 0x08, 3, 10, 28, 28)
     (root / "train-images-idx3-ubyte").write_bytes(head + images)
     (root / "train-labels-idx1-ubyte").write_bytes(struct.pack(">BBBBI", 0, 0, 0x08, 1, 10) + labels)
@@ -47,12 +47,12 @@ CASES = {  # name: (snakemake arguments, set-up in the working directory, expect
         ("config key 'data.images.source': fashion_mnist is not in the cache cache/fashion_mnist and no mirror "
          "answers (http://127.0.0.1:9/train-images-idx3-ubyte.gz: ")),
     "mnist file missing": (
-        ["--config", "data={images: {source: mnist, root: mnist}}"], lambda d: (d / "mnist").mkdir(),
-        "config key 'data.images.root': IDX file not found: expected mnist/train-images-idx3-ubyte"),
+        ["--config", "data={images: {source: mnist, root: local}}"], lambda d: (d / "local" / "mnist").mkdir(parents=True),
+        "config key 'data.images.root': IDX file not found: expected local/mnist/train-images-idx3-ubyte"),
     "mnist file truncated": (
-        ["--config", "data={images: {source: mnist, root: mnist}}"],
-        lambda d: mnist(d / "mnist", images=bytes(1000), labels=bytes(10)),
-        "mnist/train-images-idx3-ubyte: truncated data (1016 bytes, expected 7856)"),
+        ["--config", "data={images: {source: mnist, root: local}}"],
+        lambda d: mnist(d / "local" / "mnist", images=bytes(1000), labels=bytes(10)),
+        "local/mnist/train-images-idx3-ubyte: truncated data (1016 bytes, expected 7856)"),
     "runs for a variant the task does not run": (
         ["--config", "sgd_bayes={tasks: {boolean: {variant_runs: {sgd_b32: 10}}}}"], None,
         "config key 'sgd_bayes.tasks.boolean.variant_runs': 'sgd_b32' is not one of the task's variants"),

@@ -94,6 +94,11 @@ REPORT_CATEGORIES = {
 }
 
 
+def images_file(source):
+    """The npz of one image set (the `images` rule's output for it)."""
+    return f"<results>/data/images_{source}.npz"
+
+
 def results(paths):
     """Paths relative to results/<scale>/ (as the study `paths` modules give them) as rule files."""
     return [f"<results>/{p}" for p in paths]

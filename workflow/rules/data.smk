@@ -28,12 +28,14 @@ rule images:
     input:
         code("images"),
     output:
-        f"<results>/data/images_{config['data']['images']['source']}.npz",
+        "<results>/data/images_{source}.npz",
     log:
-        "<logs>/images.log",
+        "<logs>/images_{source}.log",
+    wildcard_constraints:
+        source="digits|mnist|fashion_mnist",
     conda:
         "../../envs/pipeline.yaml"
     params:
-        images=json.dumps(config["data"]["images"]),
+        images=lambda wc: json.dumps({**config["data"]["images"], "source": wc.source}),
     shell:
         "nnbayes images --spec {params.images:q} --out {output} > {log} 2>&1"

@@ -169,7 +169,7 @@ rule occam_random_labels:
 rule occam_corruption_train:
     input:
         code("occam-corruption-train"),
-        images=rules.images.output[0],
+        images=images_file(config["data"]["images"]["source"]),
     output:
         "<results>/samples/occam/corruption/shard-{shard}.parquet",
     log:
@@ -206,7 +206,7 @@ rule occam_corruption_train:
 rule occam_corruption_bound:
     input:
         code("occam-corruption-bound"),
-        images=rules.images.output[0],
+        images=images_file(config["data"]["images"]["source"]),
     output:
         "<results>/data/occam/corruption_bound.parquet",
     log:

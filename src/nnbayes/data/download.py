@@ -76,7 +76,7 @@ def is_cached(name: str, cache: str | Path, registry: dict[str, Remote] = REGIST
 def how_to_supply(name: str, cache: Path) -> str:
     """The fix a user can apply offline, said the same way by the planner and the job."""
     return (f"put the four {name} files in {cache / name} or set data.images.root: "
-            "<folder with the four files>")
+            f"<a folder holding {name}/ with the four files>")
 
 
 def _urls(remote: Remote, mirror: str | None, file: str) -> list[str]:

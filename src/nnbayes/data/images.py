@@ -122,7 +122,7 @@ def _find(root: Path, name: str) -> Path:
             return p
     raise FileNotFoundError(
         f"IDX file not found: expected {root / name} or {root / name}.gz; data.images.root must "
-        "hold the four files (train/t10k images/labels), or be null to download them"
+        "hold <source>/ with the four files (train/t10k images/labels), or be null to download them"
     )
 
 
@@ -174,7 +174,7 @@ def load_images(source: str, rule: str = "lt5", root: str | Path | None = None,
         return dict(zip(("X", "digits", "y"), load_digits_binary(rule)))
     if source not in IDX_SOURCES:
         raise ValueError(f"unknown image source {source!r}; allowed: {', '.join(SOURCES)}")
-    folder = Path(root) if root is not None else ensure_dataset(source, default_cache(cache), mirror)
+    folder = Path(root) / source if root is not None else ensure_dataset(source, default_cache(cache), mirror)
     out = {}
     for split, suffix in (("train", ""), ("test", "_test")):
         out.update({k + suffix: a for k, a in zip(("X", "digits", "y"), load_idx_binary(folder, split, rule))})

@@ -2,6 +2,8 @@
 target bit strings) and the image set it names. Torch-free: the workflow imports it while
 parsing."""
 
+from pathlib import Path
+
 from nnbayes.core.errors import ConfigError
 from nnbayes.data.download import (
     REGISTRY,
@@ -13,9 +15,9 @@ from nnbayes.data.download import (
 from nnbayes.data.images import DIGITS_IMAGES, idx_sizes
 
 
-def check_references(config: dict) -> tuple[int, int | None]:
-    """Raise ConfigError naming the key; return the (train, test) image counts `data.images`
-    gives (test None: one pool, as for digits), which image tasks must fit in."""
+def check_references(config: dict, sources: set[str]) -> dict[str, tuple[int, int | None]]:
+    """Raise ConfigError naming the key; return the (train, test) image counts of each image set
+    in `sources` (test None: one pool, as for digits), which image tasks must fit in."""
     data = config["data"]
     n_points = 2 ** data["n"]
     for m in data["splits"]["m"]:
@@ -26,7 +28,7 @@ def check_references(config: dict) -> tuple[int, int | None]:
         if target["kind"] == "bits" and len(target["bits"]) != n_points:
             raise ConfigError(f"config key 'data.targets.{name}.bits': {len(target['bits'])} characters, "
                               f"need 2^n = {n_points}")
-    return image_sizes(data["images"])
+    return {source: image_sizes({**data["images"], "source": source}) for source in sorted(sources)}
 
 
 def image_sizes(images: dict) -> tuple[int, int | None]:
@@ -38,7 +40,7 @@ def image_sizes(images: dict) -> tuple[int, int | None]:
         return DIGITS_IMAGES, None
     if images.get("root") is not None:
         try:
-            return idx_sizes(images["root"])
+            return idx_sizes(Path(images["root"]) / source)
         except (OSError, ValueError) as e:
             raise ConfigError(f"config key 'data.images.root': {e}") from None
     cache = default_cache(images.get("cache"))

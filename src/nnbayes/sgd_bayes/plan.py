@@ -7,9 +7,20 @@ from nnbayes.core.errors import ConfigError
 from nnbayes.core.tasks import size_error
 
 
-def check_references(config: dict, n_images: tuple[int, int | None]) -> None:
-    """Raise ConfigError naming the key; n_images: the (train, test) image counts of the
-    data.images set (test None: one pool)."""
+def image_source(config: dict, data: dict) -> str:
+    """The image set an image task reads: its own `source`, else data.images.source."""
+    return data.get("source", config["data"]["images"]["source"])
+
+
+def image_sources(config: dict) -> set[str]:
+    """Every image set the run reads: data.images.source (T15) and each image task's."""
+    return {config["data"]["images"]["source"]} | {
+        image_source(config, t["data"]) for t in config["sgd_bayes"]["tasks"].values() if t["data"]["kind"] == "images"}
+
+
+def check_references(config: dict, sizes: dict[str, tuple[int, int | None]]) -> None:
+    """Raise ConfigError naming the key; sizes: the (train, test) image counts of each image set
+    (test None: one pool), as data.plan gives them."""
     sgd = config["sgd_bayes"]
     for name, task in sgd["tasks"].items():
         key = f"sgd_bayes.tasks.{name}"
@@ -24,7 +35,8 @@ def check_references(config: dict, n_images: tuple[int, int | None]) -> None:
         if "abi" in task and data["kind"] != "boolean":
             raise ConfigError(f"config key '{key}.abi': rejection sampling (ABI) needs a boolean task, "
                               f"not kind {data['kind']!r}")
-        if data["kind"] == "images" and (err := size_error(data["m"], data["test_size"], *n_images)):
+        if data["kind"] == "images" and (err := size_error(data["m"], data["test_size"],
+                                                            *sizes[image_source(config, data)])):
             raise ConfigError(f"config key '{key}.data': {err}")
         if data["kind"] == "boolean":
             if data["target"] not in config["data"]["targets"]:

@@ -19,6 +19,7 @@ from nnbayes.meanfield.plan import check_references as meanfield_references
 from nnbayes.occam.plan import check_references as occam_references
 from nnbayes.qnn.plan import check_references as qnn_references
 from nnbayes.sgd_bayes.plan import check_references as sgd_bayes_references
+from nnbayes.sgd_bayes.plan import image_sources
 from nnbayes.workflow.overrides import deep_merge
 
 
@@ -43,11 +44,11 @@ def check_references(config: dict) -> None:
         ratio_cells(config["ensemble"]["ratio"])
     except ValueError as e:
         raise ConfigError(f"config key {e}") from None
-    n_images = data_references(config)
-    sgd_bayes_references(config, n_images)
+    sizes = data_references(config, image_sources(config))
+    sgd_bayes_references(config, sizes)
     # T15 draws its S and E from the training images alone (occam.targets.corrupted_task)
     occam_references(config, list(expand_grids(config["prior"]["experiments"]["chaos"], config["prior"]["defaults"])),
-                     n_images[0])
+                     sizes[config["data"]["images"]["source"]][0])
     qnn_references(config)
     meanfield_references(config)
 

@@ -1,6 +1,7 @@
 # Helpers of sgd_bayes.smk: its shard lists and job parameters.
 
 from nnbayes.sgd_bayes import paths as sgd_paths
+from nnbayes.sgd_bayes.plan import image_source
 
 TASKS = config["sgd_bayes"]["tasks"]
 VARIANTS = config["sgd_bayes"]["variants"]
@@ -82,8 +83,9 @@ def abi_shard_paths(wc):
 
 def task_inputs(wc):
     """The data files a task is built from (named, so `task_flags` can pass them on)."""
-    if TASKS[wc.task]["data"]["kind"] == "images":
-        return {"images": rules.images.output[0]}
+    data = TASKS[wc.task]["data"]
+    if data["kind"] == "images":
+        return {"images": images_file(image_source(config, data))}
     return {
         "cube": rules.boolean_data.output.cube,
         "targets": rules.boolean_data.output.targets,
