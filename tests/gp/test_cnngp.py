@@ -106,7 +106,7 @@ def test_monte_carlo_rejects_an_unnormalised_patch_sum(arch, monkeypatch):
 
 def test_monte_carlo_rejects_same_padding_on_the_wrong_side(monkeypatch):
     # the 2x2 'same' layer pads one row and column; torch and TF put them after, not before
-    monkeypatch.setattr(cnngp, "_pads", lambda kh, kw, p: (kw // 2, 0, kh // 2, 0) if p == "same" else (0,) * 4)
+    monkeypatch.setattr(cnngp, "_same_pads", lambda kh, kw: (kw // 2, (kw - 1) // 2, kh // 2, (kh - 1) // 2))
     assert _max_z("same") > Z_MC
 
 
@@ -133,10 +133,25 @@ def test_cross_block_is_the_full_kernels_block():
     assert torch.allclose(cnngp_kernel(X, X.clone(), **KW), K, rtol=1e-14, atol=0)
 
 
-def test_default_tile_fits_the_budget_for_mnist():
-    side = cnngp._tile_side(28 * 28, cnngp.MEMORY_BYTES)
-    assert 8 * side**2 * 28 * 28 * cnngp.MAP_TEMPORARIES <= cnngp.MEMORY_BYTES
-    assert side >= 32  # and tiles are not so small that per-tile overhead dominates
+def _live_peak_bytes(fn) -> int:
+    """Peak bytes of live CPU tensors while fn runs, at the resolution of top-level torch ops."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    live = peak = 0
+    for event in sorted((e for e in prof.events() if e.cpu_parent is None), key=lambda e: e.time_range.start):
+        live += event.cpu_memory_usage
+        peak = max(peak, live)
+    return peak
+
+
+@pytest.mark.parametrize("activation", ["relu", "erf"])
+def test_live_memory_stays_within_the_budget_on_mnist_sized_images(activation):
+    # 'same' padding keeps every map 28 x 28, the costliest case; 40 x 40 pairs make 4 tiles
+    budget, X = 16 * 2**20, _rand((80, 784), 6)
+    kw = {"image_shape": (1, 28, 28), "filters": [(5, 5), (2, 2), (5, 5), (2, 2)], "padding": ["same"] * 4,
+          "sigma_w": 1.0, "sigma_b": 1.0, "activation": activation, "memory_bytes": budget}
+    peak = _live_peak_bytes(lambda: cnngp_kernel(X[:40], X[40:], **kw))
+    assert budget / 4 < peak <= budget  # tiles use a fair part of the budget, and no more
 
 
 @pytest.mark.parametrize("change, name", [
