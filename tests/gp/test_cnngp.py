@@ -42,12 +42,15 @@ def test_one_pixel_cnn_is_the_fully_connected_nngp(activation, depth):
     assert torch.allclose(cnngp_kernel(X, X2, **kw), nngp_kernel(X, X2, **fc), rtol=0, atol=1e-12)
 
 
-def test_whole_image_filter_is_the_fully_connected_nngp_on_pixels():
-    # a 'valid' filter the size of the image leaves one location: one dense layer on C*H*W inputs
+@pytest.mark.parametrize("sigma_b", [SIGMA_B, 0.0])
+def test_whole_image_filter_is_the_fully_connected_nngp_on_pixels(sigma_b):
+    # a 'valid' filter the size of the image leaves one location: one dense layer on C*H*W inputs;
+    # an all-zero image with sigma_b = 0 has zero variance from the first layer on (0 / 0 guarded)
     X = _rand((6, 2 * 5 * 4), 2)
+    X[0] = 0
     K = cnngp_kernel(X, image_shape=(2, 5, 4), filters=[(5, 4), (1, 1)], padding=["valid", "same"],
-                     sigma_w=SIGMA_W, sigma_b=SIGMA_B)
-    ref = nngp_kernel(X, depth=2, sigma_w=SIGMA_W, sigma_b=SIGMA_B)
+                     sigma_w=SIGMA_W, sigma_b=sigma_b)
+    ref = nngp_kernel(X, depth=2, sigma_w=SIGMA_W, sigma_b=sigma_b)
     assert torch.allclose(K, ref, rtol=0, atol=1e-12)
 
 

@@ -111,7 +111,9 @@ def _relu_expectation_(k11: torch.Tensor, k12: torch.Tensor, k22: torch.Tensor) 
     """`nngp`'s arc-cosine kernel (1/2pi) s (sin t + (pi - t) cos t), s = sqrt(k11 k22), computed in
     place over k12 (a tile's own K map, dead afterwards): half the passes and new maps of the
     out-of-place formula, and this elementwise work is most of the kernel's time."""
-    s = (k11 * k22).sqrt_().clamp_min_(1e-300)  # s = 0 only for an all-zero image: then k12 = 0 too
+    # s = 0 where sigma_b = 0 and a patch of x is all zero (MNIST's borders): there k12 ~ 0 too,
+    # and the floor keeps 0 / 0 out while the result stays ~1e-300
+    s = (k11 * k22).sqrt_().clamp_min_(1e-300)
     cos = k12.div_(s).clamp_(-1, 1)
     theta = torch.arccos(cos)
     out = torch.sin(theta)
