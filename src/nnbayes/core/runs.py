@@ -12,7 +12,16 @@ from tqdm import tqdm
 
 from nnbayes.core.networks import init_params, layer_widths
 from nnbayes.core.tasks import Task
-from nnbayes.core.train import train_networks, variant_options
+from nnbayes.core.train import TrainResult, train_networks, variant_options
+
+
+def _table(res: TrainResult, after: bool) -> pd.DataFrame:
+    """One row per run; the function after the extra epochs only where there were any, so that a
+    shard without them is the same table as before they existed."""
+    cols = {"id_hi": res.test_ids[:, 0], "id_lo": res.test_ids[:, 1], "converged": res.converged, "epochs": res.epochs}
+    if after:
+        cols.update(id_after_hi=res.test_ids_after[:, 0], id_after_lo=res.test_ids_after[:, 1])
+    return pd.DataFrame(cols)
 
 
 def train_shard(
@@ -33,7 +42,7 @@ def train_shard(
     net: depth, width, activation, sigma_w, sigma_b (the init prior, as for the sampler);
     variant: optimizer, batch_size, lr, loss[, sampler]. `gen` draws inits and mini-batch orders.
     """
-    as_t = lambda a: torch.as_tensor(a, device=device, dtype=dtype)  # noqa: E731
+    as_t = lambda a: torch.as_tensor(a, device=device, dtype=dtype)
     X_train, y_train, X_test = as_t(task.X_train), as_t(task.y_train), as_t(task.X_test)
     widths = layer_widths(X_train.shape[1], net["depth"], net["width"])
     frames = []
@@ -44,8 +53,7 @@ def train_shard(
                                  gen=gen, device=device, dtype=dtype)
             res = train_networks(params, X_train, y_train, X_test, activation=net["activation"],
                                  max_epochs=max_epochs, gen=gen, **variant_options(variant, len(y_train)))
-            frames.append(pd.DataFrame({"id_hi": res.test_ids[:, 0], "id_lo": res.test_ids[:, 1],
-                                        "converged": res.converged, "epochs": res.epochs}))
+            frames.append(_table(res, variant.get("epochs_after_fit", 0) > 0))
             bar.update(b)
             bar.set_postfix(converged=f"{np.mean(res.converged):.3f}")
     return pd.concat(frames, ignore_index=True)
