@@ -231,6 +231,19 @@ def _finish(result: TrainResult, nets: _Active, fit: torch.Tensor, epoch: int, m
     return done
 
 
+def _stepper(engine: str, model: Model, optimizer: str, epochs_after_fit: int) -> tuple[Callable, bool]:
+    """(the step function, whether it is the model's fused one) of checked train_networks options."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r} is not one of {list(ENGINES)}")
+    if optimizer == "agd" and not model.dense:
+        raise ValueError("optimizer 'agd' is defined for fully connected nets only; choose another optimizer")
+    if epochs_after_fit < 0:
+        raise ValueError(f"epochs_after_fit must be >= 0, got {epochs_after_fit}")
+    if engine == "fused" and model.fused is not None:
+        return model.fused, True
+    return partial(autograd_step, model_forward=model.forward), False
+
+
 def train_networks(
     params: Params,
     X_train: torch.Tensor,
@@ -253,26 +266,15 @@ def train_networks(
     epochs_after_fit: int = 0,
     model: Model = MLP,
 ) -> TrainResult:
-    """Train every net in `params` on (X_train, y_train in {0,1}); see module doc.
-
-    `lr` multiplies the AGD step too (AGD's optional gain; 1.0 is the paper's AGD); `eps` None is
-    the optimiser's torch default. `max_epochs` bounds the rounds: epochs (shuffle) or steps
-    (adversarial); `epochs` in the result counts the same rounds, up to the fit. A net that fits
-    at round e trains on to round e + `epochs_after_fit` (beyond max_epochs if need be). Only `gen`
-    draws randomness (the batch orders or draws; past the fit, a generator seeded from it). Each
-    of X_train [m, d], y_train [m] and X_test [N, d] may instead be given per net ([B, m, d],
-    [B, m], [B, N, d]), so nets on different targets, label noise or training sets train in one
-    batch. `engine` "fused" runs the model's hand-written step where it has one (the MLP) and
-    autograd otherwise; "autograd" is the reference. Both draw the same batches from `gen`.
-    """
-    if engine not in ENGINES:
-        raise ValueError(f"engine {engine!r} is not one of {list(ENGINES)}")
-    if optimizer == "agd" and not model.dense:
-        raise ValueError("optimizer 'agd' is defined for fully connected nets only; choose another optimizer")
-    if epochs_after_fit < 0:
-        raise ValueError(f"epochs_after_fit must be >= 0, got {epochs_after_fit}")
-    fused = engine == "fused" and model.fused is not None
-    step = model.fused if fused else partial(autograd_step, model_forward=model.forward)
+    """Train every net in `params` on (X_train, y_train in {0,1}); see module doc. `lr` multiplies
+    the AGD step too (1.0 is the paper's AGD); `eps` None is the optimiser's torch default.
+    `max_epochs` bounds the rounds, epochs (shuffle) or steps (adversarial), that `epochs` counts up
+    to the fit; a net fit at round e trains on to round e + `epochs_after_fit`, past max_epochs if
+    need be. Only `gen` draws randomness (batch orders or draws; past the fit, a generator seeded
+    from it). X_train [m, d], y_train [m], X_test [N, d] may each be per net ([B, m, d], [B, m],
+    [B, N, d]): nets on different targets or training sets train in one batch. `engine` "fused"
+    runs the model's hand-written step if it has one (the MLP), else autograd, the reference."""
+    step, fused = _stepper(engine, model, optimizer, epochs_after_fit)
     n_nets, m, after = params[0][0].shape[0], y_train.shape[-1], epochs_after_fit
     nets = _Active([p.detach().clone().requires_grad_(not fused) for Wb in params for p in Wb],
                    torch.arange(n_nets, device=X_train.device), X_train, y_train, X_test,
