@@ -50,7 +50,7 @@ def test_every_preset_validates(scale):
         ("sgd_bayes.tasks.boolean.data.target", "sgd_t9", "config key 'sgd_bayes.tasks.boolean.data.target': 'sgd_t9'"),
         ("sgd_bayes.tasks.boolean.data.train", "0101", "config key 'sgd_bayes.tasks.boolean.data.train': need 128"),
         ("sgd_bayes.variants.agd.optimizer", "lbfgs",
-         "config key 'sgd_bayes.variants.agd.optimizer': 'lbfgs' is not one of ['sgd', 'adam', 'agd']"),
+         "config key 'sgd_bayes.variants.agd.optimizer': 'lbfgs' is not one of ['sgd', 'adam', 'agd', 'adagrad', 'adadelta', 'rmsprop']"),
         ("sgd_bayes.tasks.digits.data.test_size", 500, "config key 'sgd_bayes.tasks.digits.data"),
         ("occam.variant.sampler", "importance",
          "config key 'occam.variant.sampler': 'importance' is not one of ['shuffle', 'adversarial']"),

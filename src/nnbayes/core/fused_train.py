@@ -20,7 +20,7 @@ from nnbayes.core.networks import ACTIVATIONS, Params
 
 
 class Stepper(Protocol):
-    """What the fused step needs of an optimiser (train._Optimiser): updates from (index, gradient)
+    """What the fused step needs of an optimiser (optimisers.Optimiser): updates from (index, gradient)
     pairs as they come; a protocol, so this module does not import the trainer that imports it."""
 
     t: int
