@@ -32,13 +32,14 @@ from nnbayes.gp.tilting import tilting_batch
 EP_OPTIONS = ("damping", "min_damping", "tol", "max_iter", "schedule", "chunk", "seed", "device", "engine")
 
 
-def _labels01(y, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """Labels in {0, 1} or signs in {-1, +1} (an all-ones vector means +1 in both) -> int8 {0, 1}."""
+def _labels01(y, name: str, shape: tuple) -> np.ndarray:
+    """Labels in {0, 1} or signs in {-1, +1} (an all-ones vector means +1 in both) -> int8 {0, 1}.
+    shape: the expected one, with a name (str) for a free dimension."""
     if isinstance(y, torch.Tensor):
         y = y.detach().cpu().numpy()
     y = np.asarray(y)
-    if y.shape != shape:
-        raise UserError(f"{name} must have shape {list(shape)}, got {list(y.shape)}")
+    if y.ndim != len(shape) or any(isinstance(e, int) and e != g for e, g in zip(shape, y.shape)):
+        raise UserError(f"{name} must have shape {list(shape)}, got {list(y.shape)}".replace("'", ""))
     if np.all((y == 0) | (y == 1)):
         return y.astype(np.int8)
     if np.all((y == -1) | (y == 1)):
@@ -124,10 +125,7 @@ def two_stage_log_posterior_batch(
     K = to_numpy(K)
     n = _check_sizes(K, n_train)
     y = _labels01(y_train, "y_train", (n,))
-    Y = np.asarray(signs_test.detach().cpu() if isinstance(signs_test, torch.Tensor) else signs_test)
-    if Y.ndim != 2 or Y.shape[1] != len(K) - n:
-        raise UserError(f"signs_test must be [F, |E| = {len(K) - n}] (K's rows after n_train), got shape {list(Y.shape)}")
-    Y = _labels01(Y, "signs_test", Y.shape)
+    Y = _labels01(signs_test, "signs_test", ("F", len(K) - n))
     if first_stage is None:
         first_stage = {k: v for k, v in kw.items() if k in EP_OPTIONS}
     mean_E, cov_E, first = _first_stage(prepare_kernel(K, len(K), None, jitter), y, n, first_stage)
