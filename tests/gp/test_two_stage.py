@@ -1,7 +1,12 @@
 """The two-stage route to P_B(f|S) (nnbayes.gp.two_stage) and the prior mean it needs in EP and tilting.
 
 Cost, measured with benchmarks/bench_two_stage.py (1 thread, process CPU time, relu NNGP on
-Gaussian inputs, labels the signs of a GP draw): COST_NUMBERS
+Gaussian inputs, labels the signs of a GP draw): the first stage at |S| = 2000, |E| = 100 takes
+8.0 s once (EP on S plus q(f_E | S)); the second stage at |E| = 100 takes 2.4 ms per function by
+EP (batched) and 83 ms by tilting (10^4 samples). At |S| = 300, |E| = 100 the full route (EP on
+S u E per function) takes 158 ms per function: 13x the two-stage route with its first stage
+shared by 32 functions, 65x its second stage alone. By hand at |S| = 10^4: one parallel EP sweep
+on S costs 36.5 s (O(|S|^3), 125x the 0.3 s at 2000); FIRST_STAGE_1E4
 """
 
 import importlib.util
@@ -21,7 +26,11 @@ from nnbayes.gp.ep import ep_batch
 from nnbayes.gp.nngp import nngp_kernel
 from nnbayes.gp.prob import log_posterior_batch
 from nnbayes.gp.tilting import posterior_test_samples, tilting_batch
-from nnbayes.gp.two_stage import condition_on_train, two_stage_log_posterior_batch
+from nnbayes.gp.two_stage import (
+    _predictive,
+    condition_on_train,
+    two_stage_log_posterior_batch,
+)
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small matrices; the machine is shared
 Z = 4.0  # standard errors; two-sided N(0,1) tail 6e-5, below 1 / number of statistical checks
@@ -199,6 +208,18 @@ def test_first_stage_predictive_is_the_dense_formula_and_near_the_exact_marginal
     w = np.exp(log_w - log_w.max())
     exact = (w / w.sum()) @ bits
     assert np.max(np.abs(scipy.stats.norm.cdf(m / np.sqrt(np.diag(C))) - exact)) < 0.01
+
+
+def test_a_flat_site_is_a_removed_training_point():
+    """tau_i = nu_i = 0 (a site EP left flat) must act as if x_i were not in S, with no 1/tau."""
+    K, _, rng = problem(30, 4, 6)
+    K = prepare_kernel(K, 34, None, 1e-8)
+    tau, nu = rng.uniform(0.1, 2, 30), rng.normal(0, 1, 30)
+    tau[:5] = nu[:5] = 0
+    m, C = _predictive(K, 30, tau, nu, None)
+    m_ref, C_ref = _predictive(K[5:, 5:], 25, tau[5:], nu[5:], None)
+    np.testing.assert_allclose(m, m_ref, atol=1e-12)
+    np.testing.assert_allclose(C, C_ref, atol=1e-12)
 
 
 def test_signs_in_plus_minus_one_give_the_same_estimate_as_labels():
