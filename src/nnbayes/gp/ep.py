@@ -72,7 +72,7 @@ def _shift(x, m):
 
 
 def _log_z_ep(K, S, tau, nu, post=_posterior, m=None):
-    """Full EP log marginal likelihood (R&W eq. 3.65 in GPML's stable split, zero mean).
+    """Full EP log marginal likelihood (R&W eq. 3.65 in GPML's stable split, zero mean in g).
 
     All terms are included: tilted normalisers, the cavity/site Gaussian normalisers and the
     Gaussian integral (the omission of two of these was GPy bug #296). m: the prior mean
