@@ -1,6 +1,11 @@
 """Expectation Propagation with the step (Heaviside) likelihood, batched over label vectors on
 one kernel: the authors' estimator of log P(y) (GPy's `Bernoulli(Heaviside())`), parallel or
-sequential site updates with damping."""
+sequential site updates with damping.
+
+A prior mean m (the second stage of `two_stage`, an orthant of N(m, K)) is handled in the
+centred coordinates g = f - m ~ N(0, K): the likelihood 1[s f > 0] becomes 1[s (g + m) > 0], so
+only the tilted moments see m (cavity mean shifted by m, tilted mean shifted back). Sites,
+posterior and the log Z formula are the zero-mean ones in g; without a mean no operation changes."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import numpy as np
 import torch
 
 from nnbayes.gp.base import LOG_2PI, SCHEDULES, BatchEstimate
+
 
 def _tilted_moments(mu_c, var_c, s):
     """Moments of N(f; mu_c, var_c) * 1[s f > 0] (s = +-1): log Z, mean, variance.
@@ -60,17 +66,23 @@ def _posterior_lean(K, tau, nu):
     return L, var, mu, V
 
 
-def _log_z_ep(K, S, tau, nu, post=_posterior):
-    """Full EP log marginal likelihood (R&W eq. 3.65 in GPML's stable split, zero mean).
+def _shift(x, m):
+    """x + m, or x itself (the same tensor, so the zero-mean path is bit-identical) if m is None."""
+    return x if m is None else x + m
+
+
+def _log_z_ep(K, S, tau, nu, post=_posterior, m=None):
+    """Full EP log marginal likelihood (R&W eq. 3.65 in GPML's stable split, zero mean in g).
 
     All terms are included: tilted normalisers, the cavity/site Gaussian normalisers and the
-    Gaussian integral (the omission of two of these was GPy bug #296).
+    Gaussian integral (the omission of two of these was GPy bug #296). m: the prior mean
+    [1, n] or None; only the tilted normalisers depend on it (see the module doc).
     """
     L, var, mu, _ = post(K, tau, nu)
     var = var.clamp_min(1e-300)
     tau_c = (1 / var - tau).clamp_min(1e-300)
     nu_c = mu / var - nu
-    log_zhat, _, _ = _tilted_moments(nu_c / tau_c, 1 / tau_c, S)
+    log_zhat, _, _ = _tilted_moments(_shift(nu_c / tau_c, m), 1 / tau_c, S)
     logdet_half = torch.log(torch.diagonal(L, dim1=1, dim2=2)).sum(1)
     return (
         log_zhat.sum(1)
@@ -82,14 +94,15 @@ def _log_z_ep(K, S, tau, nu, post=_posterior):
     )
 
 
-def _site_targets(mu, var, tau, nu, S):
-    """Cavity from the posterior marginals, tilted moments, and the undamped site update."""
+def _site_targets(mu, var, tau, nu, S, m=None):
+    """Cavity from the posterior marginals, tilted moments, and the undamped site update
+    (all in the centred coordinates when a prior mean m is given)."""
     var = var.clamp_min(1e-300)
     tau_c = (1 / var - tau).clamp_min(1e-300)
     nu_c = mu / var - nu
-    _, m_hat, v_hat = _tilted_moments(nu_c / tau_c, 1 / tau_c, S)
+    _, m_hat, v_hat = _tilted_moments(_shift(nu_c / tau_c, m), 1 / tau_c, S)
     tau_new = (1 / v_hat - tau_c).clamp_min(0)
-    nu_new = m_hat / v_hat - nu_c
+    nu_new = _shift(m_hat, None if m is None else -m) / v_hat - nu_c
     return tau_new, nu_new
 
 
@@ -102,6 +115,8 @@ def ep_batch(
     K: np.ndarray,
     Y: np.ndarray,
     *,
+    mean: np.ndarray | None = None,
+    sites: list | None = None,
     damping: float = 0.5,
     min_damping: float = 0.01,
     tol: float = 1e-7,
@@ -131,6 +146,10 @@ def ep_batch(
     random labellings of the cube. "reference": the original arithmetic, chunks of 256, 1
     warm-up sweep. Both reach the same fixed point, where log Z is stationary in the sites:
     they agree to ~1e-11 relative. `chunk` overrides the chunk size.
+
+    mean: a prior mean [n] for all rows (orthants of N(mean, K)); None: zero, bit-identical to
+    the code before means. sites: if a list, each chunk's sites (tau, nu) [rows, n] are appended,
+    in the centred coordinates g = f - mean: what a second stage conditions on.
     """
     _check_options(engine, schedule, damping, min_damping)
     dev = torch.device(device) if device is not None else torch.device("cpu")
@@ -138,23 +157,38 @@ def ep_batch(
     post, default_chunk, warmup = ENGINES[engine]
     chunk = chunk or (default_chunk if dev.type == "cpu" else REFERENCE_CHUNK)
     F, n = Y.shape
-    out_logz = np.empty(F)
-    out_conv = np.zeros(F, dtype=bool)
-    out_iter = np.zeros(F, dtype=np.int64)
-    gen = torch.Generator().manual_seed(seed)
-    perms = None
-    if schedule == "sequential":
-        perms = [torch.randperm(n, generator=gen) for _ in range(max_iter)]
+    M = _mean_row(mean, n, dev)
+    out_logz, out_conv, out_iter = np.empty(F), np.zeros(F, dtype=bool), np.zeros(F, dtype=np.int64)
+    perms = _sweep_orders(schedule, n, max_iter, seed)
     with np.errstate(all="ignore"):
         for a in range(0, F, chunk):
             b = min(F, a + chunk)
             S = torch.as_tensor(2.0 * Y[a:b] - 1.0, dtype=torch.float64, device=dev)
-            logz, conv, nit, _, _ = _ep_chunk(
-                Kt, S, damping, min_damping, tol, max_iter, schedule, perms, post, warmup
-            )
+            logz, conv, nit, tau, nu = _ep_chunk(Kt, S, damping, min_damping, tol, max_iter, schedule, perms,
+                                                 post, warmup, M)
             out_logz[a:b], out_conv[a:b], out_iter[a:b] = logz, conv, nit
+            if sites is not None:
+                sites.append((tau.cpu().numpy(), nu.cpu().numpy()))
     return BatchEstimate(log_p=out_logz, stderr=np.full(F, np.nan), converged=out_conv, n_iter=out_iter,
                          n_samples=np.zeros(F, dtype=np.int64), method="ep")
+
+
+def _mean_row(mean, n: int, dev: torch.device) -> torch.Tensor | None:
+    """The prior mean as a [1, n] tensor that broadcasts over a chunk's rows (None stays None)."""
+    if mean is None:
+        return None
+    M = torch.as_tensor(np.asarray(mean, dtype=np.float64), device=dev)
+    if M.shape != (n,) or not bool(torch.isfinite(M).all()):
+        raise ValueError(f"mean must be a finite vector of length {n}, got shape {tuple(M.shape)}")
+    return M.reshape(1, n)
+
+
+def _sweep_orders(schedule: str, n: int, max_iter: int, seed: int) -> list | None:
+    """The random site order of every sequential sweep (None for parallel updates)."""
+    if schedule != "sequential":
+        return None
+    gen = torch.Generator().manual_seed(seed)
+    return [torch.randperm(n, generator=gen) for _ in range(max_iter)]
 
 
 def _check_options(engine: str, schedule: str, damping: float, min_damping: float) -> None:
@@ -166,8 +200,9 @@ def _check_options(engine: str, schedule: str, damping: float, min_damping: floa
         raise ValueError("need 0 < min_damping <= damping <= 1")
 
 
-def _ep_chunk(K, S, damping, min_damping, tol, max_iter, schedule, perms, post, warmup):
-    """EP on one chunk: S [F, n] signs (+-1). Returns log Z, converged, sweeps, sites tau, nu."""
+def _ep_chunk(K, S, damping, min_damping, tol, max_iter, schedule, perms, post, warmup, m=None):
+    """EP on one chunk: S [F, n] signs (+-1), m the prior mean [1, n] or None. Returns log Z,
+    converged, sweeps, sites tau, nu."""
     F, n = S.shape
     tau = torch.zeros(F, n, dtype=K.dtype, device=K.device)
     nu = torch.zeros_like(tau)
@@ -182,12 +217,12 @@ def _ep_chunk(K, S, damping, min_damping, tol, max_iter, schedule, perms, post, 
         t, v, s, d = tau[active], nu[active], S[active], delta[active]
         if schedule == "parallel":
             _, var, mu, _ = post(K, t, v)
-            t_new, v_new = _site_targets(mu, var, t, v, s)
+            t_new, v_new = _site_targets(mu, var, t, v, s, m)
             resid = _residual(t_new - t, v_new - v, var)
             t = t + d[:, None] * (t_new - t)
             v = v + d[:, None] * (v_new - v)
         else:
-            t, v, resid = _sequential_sweep(K, t, v, s, d, perms[it], post)
+            t, v, resid = _sequential_sweep(K, t, v, s, d, perms[it], post, m)
         tau[active], nu[active] = t, v
         nit[active] = it + 1
         p = prev[active]
@@ -199,7 +234,7 @@ def _ep_chunk(K, S, damping, min_damping, tol, max_iter, schedule, perms, post, 
         active = active[~done]
     logz = torch.empty(F, dtype=K.dtype, device=K.device)
     for a in range(0, F, 64):
-        logz[a : a + 64] = _log_z_ep(K, S[a : a + 64], tau[a : a + 64], nu[a : a + 64], post)
+        logz[a : a + 64] = _log_z_ep(K, S[a : a + 64], tau[a : a + 64], nu[a : a + 64], post, m)
     return logz.cpu().numpy(), conv.cpu().numpy(), nit.cpu().numpy(), tau, nu
 
 
@@ -209,7 +244,7 @@ def _residual(dtau, dnu, var):
     return torch.maximum((dtau.abs() * var).amax(-1), (dnu.abs() * var.sqrt()).amax(-1))
 
 
-def _sequential_sweep(K, tau, nu, S, delta, perm, post):
+def _sequential_sweep(K, tau, nu, S, delta, perm, post, m=None):
     """One sequential EP sweep with rank-one updates of Sigma [F,n,n]; returns new sites and
     the largest undamped site change of the sweep (dimensionless, as in `ep_batch`)."""
     _, _, _, V = post(K, tau, nu)
@@ -220,7 +255,7 @@ def _sequential_sweep(K, tau, nu, S, delta, perm, post):
     for i in perm.tolist():
         var_i = Sigma[:, i, i]
         t_new, v_new = _site_targets(mu[:, i : i + 1], var_i[:, None], tau[:, i : i + 1],
-                                     nu[:, i : i + 1], S[:, i : i + 1])
+                                     nu[:, i : i + 1], S[:, i : i + 1], None if m is None else m[:, i : i + 1])
         dt_full = t_new[:, 0] - tau[:, i]
         dv_full = v_new[:, 0] - nu[:, i]
         resid = torch.maximum(resid, _residual(dt_full, dv_full, var_i))

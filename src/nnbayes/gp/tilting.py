@@ -1,6 +1,9 @@
 """Minimax exponential tilting (Botev 2017) for Gaussian orthant probabilities (l = 0, u = +inf):
 an unbiased importance sampler of P(y) with a small relative variance, and, from the same
-proposal, samples of sign f_E under the exact (Heaviside) posterior."""
+proposal, samples of sign f_E under the exact (Heaviside) posterior.
+
+An orthant of N(m, K) is one of N(0, K) with shifted limits: Pr[s_i f_i > 0] = Pr[x_i > -s_i m_i]
+for x = s * (f - m) ~ N(0, diag(s) K diag(s)), Botev's lower limit l = -s m instead of 0."""
 
 from __future__ import annotations
 
@@ -10,7 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, optimize, special
 
-from nnbayes.gp.base import DEFAULT_JITTER, LOG_2PI, BatchEstimate, as_labels, prepare_kernel, to_numpy
+from nnbayes.gp.base import (
+    DEFAULT_JITTER,
+    LOG_2PI,
+    BatchEstimate,
+    as_labels,
+    prepare_kernel,
+    to_numpy,
+)
+
 
 def _cholperm(Sig: np.ndarray, lo: np.ndarray):
     """Cholesky with Botev's greedy variable reordering for P(X > lo), X ~ N(0, Sig).
@@ -98,10 +109,11 @@ class _Tilting:
     n_iter: int
 
 
-def _tilting_setup(K: np.ndarray, s: np.ndarray, max_newton: int) -> _Tilting:
-    """Reorder, factor and solve Botev's minimax problem for the tilt mu (none needed if d = 1)."""
+def _tilting_setup(K: np.ndarray, s: np.ndarray, max_newton: int, mean: np.ndarray | None = None) -> _Tilting:
+    """Reorder, factor and solve Botev's minimax problem for the tilt mu (none needed if d = 1);
+    with a mean m, for the orthant of N(m, K) (lower limits -s m, see the module doc)."""
     d = len(s)
-    Lfull, lo, perm = _cholperm(K * np.outer(s, s), np.zeros(d))
+    Lfull, lo, perm = _cholperm(K * np.outer(s, s), np.zeros(d) if mean is None else -s * mean)
     D = np.diag(Lfull).copy()
     L = Lfull / D[:, None] - np.eye(d)
     lo = lo / D
@@ -139,10 +151,11 @@ def _tilting_draw(t: _Tilting, n_samples: int, rng: np.random.Generator):
 
 
 def _tilting_one(
-    K: np.ndarray, s: np.ndarray, n_samples: int, rng: np.random.Generator, max_newton: int
+    K: np.ndarray, s: np.ndarray, n_samples: int, rng: np.random.Generator, max_newton: int,
+    mean: np.ndarray | None = None,
 ):
-    """log P(s_i f_i > 0 for all i), f ~ N(0, K), by minimax tilting importance sampling."""
-    t = _tilting_setup(K, s, max_newton)
+    """log P(s_i f_i > 0 for all i), f ~ N(mean, K), by minimax tilting importance sampling."""
+    t = _tilting_setup(K, s, max_newton, mean)
     _, logw = _tilting_draw(t, n_samples, rng)
     m = logw.max()
     w = np.exp(logw - m)
@@ -158,17 +171,23 @@ def tilting_batch(
     n_samples: int = 10_000,
     rng=None,
     max_newton: int = 2000,
+    mean: np.ndarray | None = None,
 ) -> BatchEstimate:
     """Tilting estimates for each row of Y (independent samples per row).
 
     rng: a numpy Generator or seed (None = fresh entropy). converged = the minimax root was
     found; the estimate is unbiased regardless, only its variance depends on the tilting.
+    mean: a prior mean [n] for all rows (orthants of N(mean, K)); None: zero.
     """
     if n_samples < 2:
         raise ValueError("n_samples must be >= 2")
+    if mean is not None:
+        mean = np.asarray(mean, dtype=np.float64)
+        if mean.shape != (K.shape[0],) or not np.all(np.isfinite(mean)):
+            raise ValueError(f"mean must be a finite vector of length {K.shape[0]}, got shape {mean.shape}")
     rng = np.random.default_rng(rng)
     F = len(Y)
-    res = [_tilting_one(K, 2.0 * Y[i] - 1.0, n_samples, rng, max_newton) for i in range(F)]
+    res = [_tilting_one(K, 2.0 * Y[i] - 1.0, n_samples, rng, max_newton, mean) for i in range(F)]
     return BatchEstimate(
         log_p=np.array([r[0] for r in res]),
         stderr=np.array([r[1] for r in res]),
