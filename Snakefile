@@ -45,4 +45,4 @@ rule all:
     default_target: True
     input:
         rules.report.output,
-        rules.images.output,
+        [images_file(s) for s in sorted(image_sources(config))],

@@ -38,6 +38,27 @@ def snakemake(*args, cwd=REPO, timeout=300, env=None):
     return r.returncode, r.stdout + r.stderr
 
 
+@pytest.fixture(scope="session", autouse=True)
+def stand_in_cache(tmp_path_factory):
+    """Tests are offline: the image cache they see holds every MNIST / Fashion-MNIST file, empty
+    (the planner only looks for them; a job would refuse them by checksum), so the paper scale
+    plans without the network. Set for the whole session, subprocesses included."""
+    from nnbayes.data.download import REGISTRY
+
+    folder = tmp_path_factory.mktemp("image-cache")
+    for name, remote in REGISTRY.items():
+        (folder / name).mkdir()
+        for f in remote.files:
+            (folder / name / f).touch()
+    old = os.environ.get("NNBAYES_CACHE")
+    os.environ["NNBAYES_CACHE"] = str(folder)
+    yield folder
+    if old is None:
+        del os.environ["NNBAYES_CACHE"]
+    else:
+        os.environ["NNBAYES_CACHE"] = old
+
+
 def planned(out: str) -> dict[str, int]:
     """Job counts per rule from a dry run's summary table."""
     table = out.split("Job stats:")[-1]

@@ -40,6 +40,10 @@ def test_dry_run_plans_every_stage(scale, shards):
     if shards is not None:
         assert jobs["sample_prior_shard"] == shards
     assert f"results/{scale}/" in out
+    for fig in ("fig13_images_sgd_vs_bayes", "fig14_optimisers", "fig15_overtraining"):
+        assert jobs[fig] == 1
+    if scale == "paper":  # the image half plans MNIST and Fashion-MNIST (offline: conftest's stand-in cache)
+        assert "images_mnist.npz" in out and "images_fashion_mnist.npz" in out
 
 
 def test_one_figure_is_its_own_target():

@@ -12,6 +12,7 @@ from snakemake.logging import logger
 from nnbayes.core.errors import UserError
 from nnbayes.core.shards import shard_size
 from nnbayes.core.specs import expand_grids
+from nnbayes.sgd_bayes.plan import image_sources
 from nnbayes.workflow.cli import handler
 from nnbayes.workflow.code_deps import code_files, file_imports, handler_imports
 from nnbayes.workflow.config import config_hash, resolve

@@ -132,11 +132,12 @@ rule posterior:
         task=lambda wc: json.dumps(TASKS[wc.task]["data"]),
         net=lambda wc: json.dumps(TASKS[wc.task]["net"]),
         options=json.dumps(config["sgd_bayes"]["posterior"]),
+        route=lambda wc: TASKS[wc.task].get("pb_route", "full"),
         seed=config["seed"],
         sources=task_flags,
     shell:
         "nnbayes posterior --task {params.task:q} {params.sources} --net {params.net:q}"
-        " --options {params.options:q} --seed {params.seed} --threads {threads}"
+        " --options {params.options:q} --route {params.route} --seed {params.seed} --threads {threads}"
         " --out {output.scores} --errors-out {output.errors} --samples-out {output.samples} {input.train} > {log} 2>&1"
 
 

@@ -43,11 +43,14 @@ def merge_runs(shards: Sequence[pd.DataFrame], y_test: np.ndarray) -> tuple[pd.D
     """Per-run shard rows -> counts of the functions converged runs found on E, and a summary.
 
     Each function carries its number of test errors (Hamming distance to the target on E).
-    Non-converged runs are not counted as functions but are reported in the summary.
+    Non-converged runs are not counted as functions but are reported in the summary. Runs that
+    trained on after the fit (overtraining: `id_after_*` columns) count the function they ended
+    on, the one the authors record; the summary keeps how many moved.
     """
     runs = pd.concat(shards, ignore_index=True)
     ok = runs[runs["converged"]]
-    df = _with_errors(*count_ids(ok[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64)), y_test)
+    cols = ["id_after_hi", "id_after_lo"] if "id_after_hi" in runs else ["id_hi", "id_lo"]
+    df = _with_errors(*count_ids(ok[cols].to_numpy(dtype=np.uint64)), y_test)
     summary = {
         "runs": len(runs),
         "converged": len(ok),
@@ -57,6 +60,9 @@ def merge_runs(shards: Sequence[pd.DataFrame], y_test: np.ndarray) -> tuple[pd.D
         "distinct": len(df),
         "mean_test_error": _mean_error(df, len(y_test)),
     }
+    if "id_after_hi" in runs:
+        moved = (ok["id_after_hi"] != ok["id_hi"]) | (ok["id_after_lo"] != ok["id_lo"])
+        summary["moved_after_fit"] = int(moved.sum())
     return df, summary
 
 

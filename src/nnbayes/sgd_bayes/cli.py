@@ -79,10 +79,8 @@ def _merge_abi(a):
 
 
 def _posterior(a):
-
-    from nnbayes.core.functions import pack_array
+    from nnbayes.core.functions import pack_array, unpack_ids
     from nnbayes.core.io import read, write_table
-    from nnbayes.core.functions import unpack_ids
     from nnbayes.sgd_bayes.posterior import functions_to_score, gp_error_distribution, probit_estimates, score
 
     torch_setup(a)
@@ -92,10 +90,12 @@ def _posterior(a):
     funcs = functions_to_score(tables, pack_array(task.y_test[None, :]), opts["min_count"],
                                opts["max_functions"])
     boolean = json.loads(a.task)["kind"] == "boolean"
+    small = len(task.order) <= opts["route_check_points"]  # the full-K checks are affordable
     df, summary = score(task, net, funcs, exact_top=opts["exact_top"], exact_samples=opts["exact_samples"],
-                        probit_scale=opts["probit_scale"], seed=a.seed, boolean=boolean,
-                        baselines=opts["baselines"])
-    if opts["variational_iters"]:
+                        probit_scale=opts["probit_scale"], seed=a.seed, boolean=boolean, route=a.route,
+                        check_points=opts["route_check_points"], baselines=opts["baselines"])
+    # gpytorch's variational check: the FCN's NNGP kernel, on S u E whole
+    if opts["variational_iters"] and (a.route == "full" or small) and net.get("arch", "fcn") == "fcn":
         top = unpack_ids(funcs[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64)[:1], len(task.y_test))[0]
         summary["probit1"] = probit_estimates(task, net, top, iters=opts["variational_iters"],
                                               exact_samples=opts["exact_samples"], seed=a.seed + 3)
@@ -103,7 +103,8 @@ def _posterior(a):
             "seed": a.seed, "n_train": len(task.y_train), "n_test": len(task.y_test), **summary}
     write_table(df, a.out, meta)
     print(json.dumps(summary))
-    errors, sampled, err_summary = gp_error_distribution(task, net, opts["error_samples"], a.seed + 2)
+    errors, sampled, err_summary = gp_error_distribution(task, net, opts["error_samples"], a.seed + 2,
+                                                         approximate=a.route == "two_stage" and not small)
     err_meta = {"net": net, "task": json.loads(a.task), "n_test": len(task.y_test), **err_summary}
     write_table(errors, a.errors_out, {"stage": "gp_errors", **err_meta})
     write_table(sampled, a.samples_out, {"stage": "pb_samples", **err_meta})
@@ -178,6 +179,8 @@ def add_commands(sub) -> None:
                        help="P_B(f|S) of the found functions (NNGP)")
     s.add_argument("--net", required=True, help="JSON architecture")
     s.add_argument("--options", required=True, help="JSON sgd_bayes.posterior settings")
+    s.add_argument("--route", choices=["full", "two_stage"], default="full",
+                   help="P_B by EP on S u E per function, or one EP on S then an orthant of q(f_E|S)")
     s.add_argument("--errors-out", required=True, help="the GP's predicted test-error distribution")
     s.add_argument("--samples-out", required=True, help="the functions drawn from the exact posterior")
     s.add_argument("train_tables", nargs="+")

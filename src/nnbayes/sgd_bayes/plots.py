@@ -24,8 +24,8 @@ def _variant_label(meta: dict) -> str:
 def _arch(net: dict) -> str:
     """A net in words: depth x width of an FCN, or a CNN's channels and filters."""
     if net.get("arch") == "cnn":
-        filters = ",".join(f"{h}x{w}" for h, w in net["filters"])
-        core = f"CNN {len(net['filters'])}x{net['channels']}ch [{filters}]"
+        layers = ", ".join(f"{c}x{k}x{k} {p}" for c, k, p in zip(net["channels"], net["filters"], net["padding"]))
+        core = f"CNN [{layers}]"
     else:
         core = f"{net['depth']}x{net['width']} {net['activation']}"
     return f"{core}, $\\sigma_w$={net['sigma_w']:g}, $\\sigma_b$={net['sigma_b']:g}"

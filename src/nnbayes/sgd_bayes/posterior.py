@@ -18,14 +18,31 @@ from nnbayes.core.complexity import lz_complexity
 from nnbayes.core.functions import pack_array, unpack_ids
 from nnbayes.gp.prob import log_posterior_batch, log_prob_labels
 from nnbayes.gp.tilting import posterior_test_samples
+from nnbayes.gp.two_stage import condition_on_train, two_stage_log_posterior_batch
+from nnbayes.gp.cnngp import cnngp_kernel
 from nnbayes.gp.nngp import nngp_kernel
 from nnbayes.core.tasks import Task
 
 
 def task_kernel(task: Task, net: dict) -> np.ndarray:
-    """NNGP kernel on S then E, with the width-independent parameters of `net`."""
-    return nngp_kernel(task.X.astype(np.float64), depth=net["depth"], sigma_w=net["sigma_w"],
-                       sigma_b=net["sigma_b"], activation=net["activation"]).numpy()
+    """The GP kernel on S then E of `net`'s infinite-width limit: the CNN-GP of an `arch: cnn`
+    net (channel counts drop out), else the FCN's NNGP (width drops out)."""
+    X = task.X.astype(np.float64)
+    if net.get("arch") == "cnn":
+        return cnngp_kernel(X, image_shape=tuple(net["image_shape"]), filters=[(k, k) for k in net["filters"]],
+                            padding=list(net["padding"]), sigma_w=net["sigma_w"], sigma_b=net["sigma_b"],
+                            activation=net["activation"]).numpy()
+    return nngp_kernel(X, depth=net["depth"], sigma_w=net["sigma_w"], sigma_b=net["sigma_b"],
+                       activation=net["activation"]).numpy()
+
+
+def baseline_net(net: dict, change: dict) -> dict:
+    """A mismatched prior: `net` with `change`'s keys; a change of depth makes it a fully
+    connected net (a CNN's perceptron baseline is the FCN with no hidden layer)."""
+    if "depth" in change and net.get("arch") == "cnn":
+        return {"arch": "fcn", "activation": net["activation"], "sigma_w": net["sigma_w"],
+                "sigma_b": net["sigma_b"], **change}
+    return {**net, **change}
 
 
 def functions_to_score(tables: dict[str, pd.DataFrame], target_id: np.ndarray, min_count: int,
@@ -52,35 +69,48 @@ def _full_functions(task: Task, test_bits: np.ndarray, n_points: int) -> np.ndar
     return full
 
 
+def log_pb(K: np.ndarray, task: Task, bits: np.ndarray, method: str, route: str, **kw):
+    """log P_B(f|S) of each row of bits (the functions on E) by `route`: "full" (EP or tilting on
+    S u E per function) or "two_stage" (one EP on S, then an orthant of q(f_E|S) per function)."""
+    m, n_test = len(task.y_train), len(task.y_test)
+    if route == "two_stage":
+        if kw.pop("probit_scale", None) is not None:
+            raise ValueError("pb_route two_stage computes the Heaviside P_B only: set probit_scale: null")
+        return two_stage_log_posterior_batch(K, m, task.y_train, bits, method=method, **kw)
+    return log_posterior_batch(K, task.y_train, bits, np.arange(m), np.arange(m, m + n_test), method, **kw)
+
+
 def score(task: Task, net: dict, funcs: pd.DataFrame, *, exact_top: int, exact_samples: int,
-          probit_scale: float | None, seed: int, boolean: bool,
+          probit_scale: float | None, seed: int, boolean: bool, route: str = "full", check_points: int = 0,
           baselines: dict[str, dict] | None = None) -> tuple[pd.DataFrame, dict]:
-    """log P_B(f|S) by EP for every row of `funcs`, and exactly for the first `exact_top`;
-    `log_pb_<name>` by EP under each baseline net (`net` updated with the baseline's keys)."""
+    """log P_B(f|S) by EP (on `route`) for every row of `funcs`, and by tilting for the first
+    `exact_top`; `log_pb_<name>` by EP under each baseline net (`net` updated with the baseline's
+    keys). A two-stage task no larger than `check_points` is also scored by EP on S u E
+    (`log_pb_full`), and only a task that small gets the exact log P(S) (tilting on S)."""
     K = task_kernel(task, net)
     m, n_test = len(task.y_train), len(task.y_test)
-    S, E = np.arange(m), np.arange(m, m + n_test)
-    ids = funcs[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64)
-    bits = unpack_ids(ids, n_test)
-    ep = log_posterior_batch(K, task.y_train, bits, S, E, "ep", probit_scale=probit_scale)
+    small = m + n_test <= check_points
+    bits = unpack_ids(funcs[["id_hi", "id_lo"]].to_numpy(dtype=np.uint64), n_test)
+    ep = log_pb(K, task, bits, "ep", route, probit_scale=probit_scale)
     out = funcs.copy()
     out["log_pb_ep"], out["ep_converged"] = ep.log_p, ep.converged
     out["log_pb_exact"], out["exact_stderr"] = np.nan, np.nan
     k = min(exact_top, len(funcs))
     if k:
-        ex = log_posterior_batch(K, task.y_train, bits[:k], S, E, "tilting", probit_scale=probit_scale,
-                                 n_samples=exact_samples, rng=seed)
+        ex = log_pb(K, task, bits[:k], "tilting", route, probit_scale=probit_scale, n_samples=exact_samples, rng=seed)
         out.loc[: k - 1, "log_pb_exact"], out.loc[: k - 1, "exact_stderr"] = ex.log_p, ex.stderr
+    if route == "two_stage" and small:
+        out["log_pb_full"] = log_pb(K, task, bits, "ep", "full", probit_scale=probit_scale).log_p
     for name, change in (baselines or {}).items():
-        b = log_posterior_batch(task_kernel(task, {**net, **change}), task.y_train, bits, S, E, "ep",
-                                probit_scale=probit_scale)
+        b = log_pb(task_kernel(task, baseline_net(net, change)), task, bits, "ep", route, probit_scale=probit_scale)
         out[f"log_pb_{name}"], out[f"ep_converged_{name}"] = b.log_p, b.converged
     if boolean:
         out["clz"] = lz_complexity(_full_functions(task, bits, len(task.order)))
     ps_ep = log_prob_labels(K[:m, :m], task.y_train, "ep", probit_scale=probit_scale)
-    ps_ex = log_prob_labels(K[:m, :m], task.y_train, "tilting", probit_scale=probit_scale,
-                            n_samples=exact_samples, rng=seed + 1)
-    summary = {"log_ps_ep": ps_ep.log_p, "log_ps_exact": ps_ex.log_p, "log_ps_stderr": ps_ex.stderr,
+    ps_ex = (log_prob_labels(K[:m, :m], task.y_train, "tilting", probit_scale=probit_scale,
+                             n_samples=exact_samples, rng=seed + 1) if route == "full" or small else None)
+    summary = {"log_ps_ep": ps_ep.log_p, "log_ps_exact": ps_ex.log_p if ps_ex else float("nan"),
+               "log_ps_stderr": ps_ex.stderr if ps_ex else float("nan"), "route": route,
                "ep_all_converged": bool(ep.converged.all()), "n_functions": len(out),
                "pb_mass_ep": float(np.exp(ep.log_p).sum())}
     return out, summary
@@ -104,22 +134,31 @@ def probit_estimates(task: Task, net: dict, top_bits: np.ndarray, *, iters: int,
     return out
 
 
-def gp_error_distribution(task: Task, net: dict, n_samples: int,
-                          seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def gp_error_distribution(task: Task, net: dict, n_samples: int, seed: int,
+                          approximate: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """P_B(test errors = k) under the exact posterior, from importance-weighted samples, and the
-    sampled functions on E with their posterior mass (summed normalised weights) and draws."""
+    sampled functions on E with their posterior mass (summed normalised weights) and draws.
+    approximate: sample the two-stage route's Gaussian q(f_E|S) instead (the authors' "GP-EP
+    sampling"; what is affordable at |S| = 10^4), every draw weighing the same."""
     K = task_kernel(task, net)
     m, n_test = len(task.y_train), len(task.y_test)
-    bits, log_w = posterior_test_samples(K, task.y_train, np.arange(m), np.arange(m, m + n_test),
-                                         n_samples, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    if approximate:
+        mean, cov, _, _ = condition_on_train(K, task.y_train, m)
+        bits = rng.multivariate_normal(mean, cov, size=n_samples, method="cholesky") > 0
+        log_w = np.zeros(n_samples)
+    else:
+        bits, log_w = posterior_test_samples(K, task.y_train, np.arange(m), np.arange(m, m + n_test), n_samples, rng)
     w = np.exp(log_w - log_w.max())
     w /= w.sum()
     errors = (bits != task.y_test.astype(bool)).sum(1)
     p = np.bincount(errors, weights=w, minlength=n_test + 1)
     table = pd.DataFrame({"errors": np.arange(n_test + 1), "p": p})
     ess = float(1 / (w**2).sum())
-    mean = float((errors * w).sum() / n_test)
-    return table, sampled_functions(bits, w, errors), {"samples": n_samples, "ess": ess, "mean_test_error": mean}
+    mean_error = float((errors * w).sum() / n_test)
+    summary = {"samples": n_samples, "ess": ess, "mean_test_error": mean_error,
+               "sampler": "q(f_E|S) (two-stage EP)" if approximate else "exact (tilting)"}
+    return table, sampled_functions(bits, w, errors), summary
 
 
 def sampled_functions(bits: np.ndarray, w: np.ndarray, errors: np.ndarray) -> pd.DataFrame:
