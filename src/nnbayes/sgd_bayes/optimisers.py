@@ -82,19 +82,21 @@ def optimiser_sweep(sets: Sets) -> list[dict]:
     return rows + [stat(f"{g}/decades_spread", spread, n=len(finite))]
 
 
+def _settings(meta: dict) -> str:
+    """A run set's task, net and optimiser settings without overtraining: twins share it."""
+    return _key(meta) + json.dumps({k: x for k, x in meta["variant"].items() if k != "epochs_after_fit"}, sort_keys=True)
+
+
 def overtrained_pairs(train: Sets) -> list[tuple[tuple[dict, pd.DataFrame], tuple[dict, pd.DataFrame]]]:
-    """(before, after) pairs: each variant with epochs_after_fit > 0 and the task's variant with
-    the same settings that stops at the fit."""
-    plain = {json.dumps({k: x for k, x in m["variant"].items() if k != "epochs_after_fit"}, sort_keys=True): (m, t)
-             for m, t in train if not m["variant"].get("epochs_after_fit")}
+    """(before, after) pairs: each variant with epochs_after_fit > 0 and the variant of the same
+    task with the same settings that stops at the fit."""
+    plain = {_settings(m): (m, t) for m, t in train if not m["variant"].get("epochs_after_fit")}
     pairs = []
     for m, t in train:
         if m["variant"].get("epochs_after_fit"):
-            base = {k: x for k, x in m["variant"].items() if k != "epochs_after_fit"}
-            before = plain.get(json.dumps(base, sort_keys=True))
-            if before is None:
+            if _settings(m) not in plain:
                 raise ValueError(f"{m['name']}: no variant of the task trains the same without overtraining")
-            pairs.append((before, (m, t)))
+            pairs.append((plain[_settings(m)], (m, t)))
     return pairs
 
 
