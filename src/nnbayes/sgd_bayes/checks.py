@@ -234,15 +234,22 @@ def top_share_rows(sets) -> list[dict]:
     return rows
 
 
+def same_task(a: dict, b: dict) -> bool:
+    """Whether two tables belong to one task: the same data and the same net (two image tasks can
+    share their data and differ in architecture)."""
+    return a["task"] == b["task"] and a["net"] == b["net"]
+
+
 def generalisation(sets) -> list[dict]:
     """Mean test error of each optimiser (and of ABI) against the GP's prediction, per task."""
     rows = []
     for emeta, _ in stage(sets, "gp_errors"):
-        task, gp = emeta["task"], emeta["mean_test_error"]
-        rows.append(stat("fig8_generalisation/gp_mean_test_error", gp, instance=_task_label(task),
-                         note=f"ESS {emeta['ess']:.0f}"))
+        gp = emeta["mean_test_error"]
+        names = [m["name"].split("/")[0] for m, _ in stage(sets, "train") if same_task(m, emeta)]
+        rows.append(stat("fig8_generalisation/gp_mean_test_error", gp,
+                         instance=names[0] if names else _task_label(emeta["task"]), note=f"ESS {emeta['ess']:.0f}"))
         for meta, train in stage(sets, "train") + stage(sets, "abi"):
-            if meta["task"] == task:
+            if same_task(meta, emeta):
                 mean, lo, hi = mean_error_ci(train, meta["n_test"])
                 rows.append(stat("fig8_generalisation/mean_test_error", mean, instance=meta["name"],
                                  note=f"95% CI [{lo:.4f}, {hi:.4f}]; GP {gp:.4f}"))

@@ -9,7 +9,7 @@ import pandas as pd
 import seaborn as sns
 
 from nnbayes.sgd_bayes import agreement
-from nnbayes.sgd_bayes.checks import LOG10, abi_joined, correlation, joined
+from nnbayes.sgd_bayes.checks import LOG10, abi_joined, correlation, joined, same_task
 from nnbayes.sgd_bayes.optimisers import by_task, closeness, overtrained_pairs
 
 from nnbayes.core.checks import stage
@@ -128,18 +128,18 @@ def abi(sets) -> plt.Figure:
         ax.set(xscale="log", yscale="log", xlim=(lo, 1.5), ylim=(lo, 1.5))
         ax.legend(fontsize=7, loc="lower right")
     fig.colorbar(sc, ax=axes[:2], label="test errors on E", shrink=0.7)
-    _error_distributions(axes[2], sets, pmeta["task"])
+    (emeta, gp), = stage(sets, "gp_errors")
+    _error_distributions(axes[2], sets, emeta, gp)
     axes[2].set_title("test-error distributions")
     fig.suptitle(f"Finite-width Bayes (ABI) vs the NNGP vs SGD: {_task_title(pmeta)}")
     return fig
 
 
-def _error_distributions(ax, sets, task: dict) -> None:
-    """P(test errors = k) of the GP's exact posterior, of each optimiser and of ABI on one task."""
-    (emeta, gp), = [(m, t) for m, t in stage(sets, "gp_errors") if m["task"] == task]
-    frames = [gp.assign(source="GP posterior $P_B$ (exact)")]
+def _error_distributions(ax, sets, emeta: dict, gp: pd.DataFrame) -> None:
+    """P(test errors = k) of the GP's posterior, of each optimiser and of ABI on one task."""
+    frames = [gp.assign(source=f"GP posterior $P_B$ ({emeta.get('sampler', 'exact')})")]
     for meta, table in stage(sets, "train") + stage(sets, "abi"):
-        if meta["task"] == task:
+        if same_task(meta, emeta):
             total = meta["accepted"] if meta["stage"] == "abi" else meta["converged"]
             p = table.groupby("errors")["count"].sum() / max(total, 1)
             label = "ABI (width-40 prior, rejection)" if meta["stage"] == "abi" else _variant_label(meta)
@@ -155,8 +155,8 @@ def generalisation(sets) -> plt.Figure:
     """Distribution of test errors: each optimiser's found functions vs the GP's exact posterior."""
     errors = stage(sets, "gp_errors")
     fig, axes = plt.subplots(1, len(errors), figsize=(6.5 * len(errors), 4.8), squeeze=False)
-    for ax, (emeta, _) in zip(axes.flat, errors):
-        _error_distributions(ax, sets, emeta["task"])
+    for ax, (emeta, gp) in zip(axes.flat, errors):
+        _error_distributions(ax, sets, emeta, gp)
         ax.set_title(_task_title(emeta))
     fig.suptitle("Generalisation: test-error distribution of trained nets vs the Bayesian posterior", y=1.02)
     return fig

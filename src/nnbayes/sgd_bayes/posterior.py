@@ -157,7 +157,7 @@ def gp_error_distribution(task: Task, net: dict, n_samples: int, seed: int,
     ess = float(1 / (w**2).sum())
     mean_error = float((errors * w).sum() / n_test)
     summary = {"samples": n_samples, "ess": ess, "mean_test_error": mean_error,
-               "sampler": "q(f_E|S) (two-stage EP)" if approximate else "exact (tilting)"}
+               "sampler": "q(f_E|S) of the two-stage EP" if approximate else "exact"}
     return table, sampled_functions(bits, w, errors), summary
 
 
