@@ -13,7 +13,7 @@ from nnbayes.core.tables import merge_runs
 from nnbayes.core.tasks import image_task
 from nnbayes.gp.cnngp import cnngp_kernel
 from nnbayes.gp.nngp import nngp_kernel
-from nnbayes.sgd_bayes.optimisers import by_task, overtrained_pairs, total_variation
+from nnbayes.sgd_bayes.task_sets import by_task, overtrained_pairs, total_variation
 from nnbayes.sgd_bayes.posterior import baseline_net, gp_error_distribution, score, task_kernel
 
 CNN = {"arch": "cnn", "channels": [4, 4], "filters": [3, 2], "padding": ["valid", "same"], "image_shape": [1, 4, 4],

@@ -8,15 +8,18 @@ predicted test-error distribution), `pb_samples` (functions drawn from the exact
 its criterion and source are fixed in workflow/criteria/sgd_bayes.yaml. Rows of one task carry
 the task as instance, rows of one optimiser the task/variant name. The headline (T8) is judged
 the way the paper claims it: `agreement` computes closeness in decades, the slope, held-out
-baselines, the within-band association, the noise ceiling and the mass both ways.
+baselines, the within-band association, the noise ceiling and the mass both ways. The image
+figures (13-15) judge each image task by the same rows, and summarise one task's optimisers and
+its overtrained variants by closeness (decades, slope) and test error.
 """
 
 import numpy as np
 import pandas as pd
 import scipy.stats
 
-from nnbayes.core.checks import stage, stat
+from nnbayes.core.checks import Sets, stage, stat
 from nnbayes.sgd_bayes import agreement
+from nnbayes.sgd_bayes.task_sets import by_task, overtrained_pairs, total_variation
 
 BOOTSTRAP = 2000
 LOG10 = np.log(10)
@@ -304,3 +307,74 @@ def kernel(sets) -> list[dict]:
                  note=f"{len(d)} entries, {meta['options']['nets']} nets of width {width}; median {z.median():.2f}"),
             stat("fig11_kernel/mc_pvalue", pvalue, n=len(d),
                  note=f"max relative error {float(((d['empirical'] - d['analytic']) / d['analytic'].abs()).abs().max()):.4f}")]
+
+
+# --- The image half (issue 17): figs 13-15 ---------------------------------------------------
+
+
+def images(sets: Sets) -> list[dict]:
+    """Fig 13: every image task (dataset x architecture) judged like figs 6/7, plus how far the
+    two-stage route moves P_B where the full EP on S u E also ran."""
+    rows = []
+    for task, group in by_task(sets).items():
+        rows += sgd_vs_bayes(group)
+        (pmeta, scores), = stage(group, "posterior")
+        if "log_pb_full" in scores:
+            gap = (scores["log_pb_ep"] - scores["log_pb_full"]).abs()
+            rows.append(stat("fig13_images/two_stage_gap", float(gap.median()), instance=task, n=len(gap),
+                             note=f"max {gap.max():.3f} nats; P_B route {pmeta['route']}"))
+    return rows
+
+
+def closeness(meta: dict, train: pd.DataFrame, scores: pd.DataFrame, min_count: int) -> dict:
+    """One variant's closeness to P_B (agreement.decades / slope) over functions found >= min_count
+    times, and its mean test error with a bootstrap interval."""
+    n_runs = max(meta["converged"], 1)
+    d = joined(train, meta, scores)
+    d = d[d["count"] >= min_count].reset_index(drop=True)
+    dec = agreement.decades(d, n_runs) if len(d) else (float("nan"),) * 3
+    b, se = agreement.slope(d, n_runs) if len(d) > 1 else (float("nan"), float("nan"))
+    return {"n": len(d), "decades": dec, "slope": (b, se), "error": mean_error_ci(train, meta["n_test"])}
+
+
+def _variant(meta: dict) -> str:
+    return meta["name"].split("/", 1)[1]
+
+
+def optimiser_sweep(sets: Sets) -> list[dict]:
+    """Fig 14: per optimiser variant, the gap to P_B in decades, the slope, and the mean test error
+    against the GP's predicted one; the spread of the gaps across optimisers."""
+    (pmeta, scores), = stage(sets, "posterior")
+    (emeta, _), = stage(sets, "gp_errors")
+    g, gp_error, gaps = "fig14_optimisers", emeta["mean_test_error"], []
+    rows = []
+    for meta, train in stage(sets, "train"):
+        c, v = closeness(meta, train, scores, pmeta["options"]["min_count"]), _variant(meta)
+        (dec, lo, hi), (b, se), (err, elo, ehi) = c["decades"], c["slope"], c["error"]
+        gaps.append(dec)
+        rows += [stat(f"{g}/decades", dec, instance=v, n=c["n"], note=f"95% CI [{lo:.3f}, {hi:.3f}]"),
+                 stat(f"{g}/slope", b, instance=v, se=se, n=c["n"], note=f"bootstrap SE {se:.3f}"),
+                 stat(f"{g}/mean_test_error", err, instance=v, note=f"95% CI [{elo:.4f}, {ehi:.4f}]"),
+                 stat(f"{g}/error_gap", err - gp_error, instance=v, note=f"GP {gp_error:.4f}")]
+    finite = [x for x in gaps if np.isfinite(x)]
+    spread = max(finite) - min(finite) if len(finite) > 1 else float("nan")
+    return rows + [stat(f"{g}/decades_spread", spread, n=len(finite))]
+
+
+def overtraining(sets: Sets) -> list[dict]:
+    """Fig 15: closeness to P_B before and after overtraining, how far the function distribution
+    moved (TV), and the change of the mean test error."""
+    (pmeta, scores), = stage(sets, "posterior")
+    g, min_count, rows = "fig15_overtraining", pmeta["options"]["min_count"], []
+    for (mb, tb), (ma, ta) in overtrained_pairs(stage(sets, "train")):
+        cb, ca = (closeness(m, t, scores, min_count) for m, t in ((mb, tb), (ma, ta)))
+        pair = f"{_variant(mb)} -> {_variant(ma)}"
+        for when, m, c in (("before", mb, cb), ("after", ma, ca)):
+            dec, lo, hi = c["decades"]
+            rows.append(stat(f"{g}/decades", dec, instance=f"{_variant(m)} ({when})", n=c["n"],
+                             note=f"95% CI [{lo:.3f}, {hi:.3f}]"))
+        tv = total_variation(tb, mb["converged"], ta, ma["converged"], min_count)
+        rows.append(stat(f"{g}/tv_before_after", tv, instance=pair))
+        rows.append(stat(f"{g}/mean_error_change", ca["error"][0] - cb["error"][0], instance=pair,
+                         note=f"before {cb['error'][0]:.4f}, after {ca['error'][0]:.4f}"))
+    return rows

@@ -2,7 +2,7 @@
 
 from nnbayes.core.figure import Figure
 from nnbayes.core.specs import expand_grids
-from nnbayes.sgd_bayes import checks, optimisers, plots
+from nnbayes.sgd_bayes import checks, plots
 from nnbayes.sgd_bayes.paths import (KERNEL_TABLE, abi_tables, errors_table, posterior_table, prior_ep_tables,
                                      samples_table, train_tables, variant_table)
 
@@ -114,18 +114,18 @@ CNN-GP kernels) at paper scale; scikit-learn's 8x8 digits stand in at default (o
 per task (`sgd_bayes.images.compare`), its first optimiser variant; the title says which route
 computed P_B (EP on S u E, or two-stage: EP on S, then each sign pattern on E).""",
            **chosen(lambda c: {t: _variants(c, t)[:1] for t in c["sgd_bayes"]["images"]["compare"]}),
-           checks=optimisers.images, plot=plots.images),
+           checks=checks.images, plot=plots.images),
     Figure("fig14_optimisers", """# Optimisers against the Bayesian posterior (arXiv 2006.15191)
 
 SGD, Adam, Adagrad, Adadelta and RMSprop (and batch sizes) on one image task
 (`sgd_bayes.images.sweep`): how far each one's P_opt(f|S) is from P_B(f|S) in decades where
 its mass is, and its mean test error against the GP's predicted one.""",
            **chosen(lambda c: {c["sgd_bayes"]["images"]["sweep"]: _variants(c, c["sgd_bayes"]["images"]["sweep"], False)}),
-           checks=optimisers.optimiser_sweep, plot=plots.optimiser_sweep),
+           checks=checks.optimiser_sweep, plot=plots.optimiser_sweep),
     Figure("fig15_overtraining", """# Overtraining: P_opt(f|S) against P_B(f|S) before and after (arXiv 2006.15191)
 
 The same optimiser stopped at the first epoch with 100 % training accuracy (left) and trained
 `epochs_after_fit` (the paper: 64) more epochs (right), on `sgd_bayes.images.overtraining`.""",
-           **chosen(_overtrained), checks=optimisers.overtraining, plot=plots.overtraining),
+           **chosen(_overtrained), checks=checks.overtraining, plot=plots.overtraining),
 ]
 

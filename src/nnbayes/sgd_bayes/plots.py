@@ -9,8 +9,8 @@ import pandas as pd
 import seaborn as sns
 
 from nnbayes.sgd_bayes import agreement
-from nnbayes.sgd_bayes.checks import LOG10, abi_joined, correlation, joined, same_task
-from nnbayes.sgd_bayes.optimisers import by_task, closeness, overtrained_pairs
+from nnbayes.sgd_bayes.checks import LOG10, abi_joined, closeness, correlation, joined, same_task
+from nnbayes.sgd_bayes.task_sets import by_task, overtrained_pairs
 
 from nnbayes.core.checks import stage
 
