@@ -16,7 +16,7 @@ import math
 import time
 
 import torch
-from common import gemm_gflops, parse, parser, report, runs_result, timed
+from common import fit_one, gemm_gflops, parse, parser, report, runs_result, timed
 
 from nnbayes.core.boolean import boolean_cube, target_function, train_mask
 from nnbayes.core.networks import init_params, layer_widths
@@ -50,18 +50,7 @@ def naive_rate(n, device) -> float:
             lin.weight.data, lin.bias.data = W[k].clone(), b[k].clone()
             layers += [lin] + ([torch.nn.ReLU()] if i < len(params) - 1 else [])
         net = torch.nn.Sequential(*layers)
-        opt = torch.optim.SGD(net.parameters(), lr=LR)
-        for _ in range(MAX_EPOCHS):
-            for idx in torch.randperm(len(X), device=device).split(BATCH):
-                loss = torch.nn.functional.binary_cross_entropy_with_logits(net(X[idx]).squeeze(-1), y[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            with torch.no_grad():
-                if ((net(X).squeeze(-1) > 0) == (y > 0.5)).all():
-                    break
-        with torch.no_grad():
-            net(X_test)
+        fit_one(net, X, y, X_test, lr=LR, batch=BATCH, max_epochs=MAX_EPOCHS)
     return n / (time.perf_counter() - t0)
 
 

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 import torch
-from common import parse, parser, report, runs_result, timed
+from common import fit_one, parse, parser, report, runs_result, timed
 from sklearn.datasets import load_digits
 
 from nnbayes.core.cnn import CNNSpec, cnn_model, init_cnn
@@ -57,18 +57,7 @@ def naive_rate(n, device) -> float:
     t0 = time.perf_counter()
     for k in range(n):
         net = module(params, k, device)
-        opt = torch.optim.SGD(net.parameters(), lr=LR)
-        for _ in range(MAX_EPOCHS):
-            for idx in torch.randperm(len(X), device=device).split(BATCH):
-                loss = torch.nn.functional.binary_cross_entropy_with_logits(net(X[idx]).squeeze(-1), y[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            with torch.no_grad():
-                if ((net(X).squeeze(-1) > 0) == (y > 0.5)).all():
-                    break
-        with torch.no_grad():
-            net(X_test)
+        fit_one(net, X, y, X_test, lr=LR, batch=BATCH, max_epochs=MAX_EPOCHS)
     return n / (time.perf_counter() - t0)
 
 

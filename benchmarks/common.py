@@ -79,6 +79,23 @@ def runs_result(a: argparse.Namespace, device: torch.device, naive_rate, batched
             "batched_runs_per_s": batched, "batched_converged": frac, "speedup_vs_naive": batched / naive}
 
 
+def fit_one(net: torch.nn.Module, X, y, X_test, *, lr: float, batch: int, max_epochs: int) -> None:
+    """The naive baseline the batched trainers are measured against: one net, torch.optim SGD on
+    cross-entropy, shuffled mini-batches, stop at the first epoch that fits S, then read E."""
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    for _ in range(max_epochs):
+        for idx in torch.randperm(len(X), device=X.device).split(batch):
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(net(X[idx]).squeeze(-1), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            if ((net(X).squeeze(-1) > 0) == (y > 0.5)).all():
+                break
+    with torch.no_grad():
+        net(X_test)
+
+
 def write_json(obj, path: str | None) -> None:
     """Write obj as indented JSON to path; nothing when path is None (no --json given)."""
     if path:

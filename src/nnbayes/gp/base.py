@@ -62,6 +62,16 @@ def check_method(method: str) -> None:
         raise ValueError(f"unknown method {method!r}; allowed: {list(METHODS)}")
 
 
+def as_mean(mean, n: int) -> np.ndarray | None:
+    """A prior mean [n] as float64 (None stays None: the zero-mean path); ValueError otherwise."""
+    if mean is None:
+        return None
+    m = np.asarray(mean, dtype=np.float64)
+    if m.shape != (n,) or not np.all(np.isfinite(m)):
+        raise ValueError(f"mean must be a finite vector of length {n}, got shape {m.shape}")
+    return m
+
+
 def to_numpy(a) -> np.ndarray:
     if isinstance(a, torch.Tensor):
         a = a.detach().cpu().numpy()

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import torch
 
-from nnbayes.gp.base import LOG_2PI, SCHEDULES, BatchEstimate
+from nnbayes.gp.base import LOG_2PI, SCHEDULES, BatchEstimate, as_mean
 
 
 def _tilted_moments(mu_c, var_c, s):
@@ -175,12 +175,8 @@ def ep_batch(
 
 def _mean_row(mean, n: int, dev: torch.device) -> torch.Tensor | None:
     """The prior mean as a [1, n] tensor that broadcasts over a chunk's rows (None stays None)."""
-    if mean is None:
-        return None
-    M = torch.as_tensor(np.asarray(mean, dtype=np.float64), device=dev)
-    if M.shape != (n,) or not bool(torch.isfinite(M).all()):
-        raise ValueError(f"mean must be a finite vector of length {n}, got shape {tuple(M.shape)}")
-    return M.reshape(1, n)
+    mean = as_mean(mean, n)
+    return None if mean is None else torch.as_tensor(mean, device=dev).reshape(1, n)
 
 
 def _sweep_orders(schedule: str, n: int, max_iter: int, seed: int) -> list | None:

@@ -18,6 +18,7 @@ from nnbayes.gp.base import (
     LOG_2PI,
     BatchEstimate,
     as_labels,
+    as_mean,
     prepare_kernel,
     to_numpy,
 )
@@ -181,10 +182,7 @@ def tilting_batch(
     """
     if n_samples < 2:
         raise ValueError("n_samples must be >= 2")
-    if mean is not None:
-        mean = np.asarray(mean, dtype=np.float64)
-        if mean.shape != (K.shape[0],) or not np.all(np.isfinite(mean)):
-            raise ValueError(f"mean must be a finite vector of length {K.shape[0]}, got shape {mean.shape}")
+    mean = as_mean(mean, K.shape[0])
     rng = np.random.default_rng(rng)
     F = len(Y)
     res = [_tilting_one(K, 2.0 * Y[i] - 1.0, n_samples, rng, max_newton, mean) for i in range(F)]

@@ -46,15 +46,12 @@ def chosen(select) -> dict:
     return {"inputs": inputs, "config": lambda c: {**used(c, *select(c)), "images": c["sgd_bayes"]["images"]}}
 
 
-def _overtrained(c: dict) -> dict:
-    """The overtraining task's overtrained variants, each after its stop-at-fit twin (the variant
-    with the same settings but no epochs_after_fit)."""
-    task = c["sgd_bayes"]["images"]["overtraining"]
-    settings = lambda v: {k: x for k, x in c["sgd_bayes"]["variants"][v].items() if k != "epochs_after_fit"}  # noqa: E731
-    pick = []
-    for v in _variants(c, task, True):
-        pick += [w for w in _variants(c, task, False) if settings(w) == settings(v)][:1] + [v]
-    return {task: pick}
+def _one_task(key: str, overtrained: bool | None = None):
+    """Select the variants (see `_variants`) of the task `sgd_bayes.images.<key>` names."""
+    def select(c: dict) -> dict:
+        task = c["sgd_bayes"]["images"][key]
+        return {task: _variants(c, task, overtrained)}
+    return select
 
 
 def _prior_ep_inputs(c: dict) -> dict:
@@ -120,12 +117,13 @@ computed P_B (EP on S u E, or two-stage: EP on S, then each sign pattern on E)."
 SGD, Adam, Adagrad, Adadelta and RMSprop (and batch sizes) on one image task
 (`sgd_bayes.images.sweep`): how far each one's P_opt(f|S) is from P_B(f|S) in decades where
 its mass is, and its mean test error against the GP's predicted one.""",
-           **chosen(lambda c: {c["sgd_bayes"]["images"]["sweep"]: _variants(c, c["sgd_bayes"]["images"]["sweep"], False)}),
+           **chosen(_one_task("sweep", overtrained=False)),
            checks=checks.optimiser_sweep, plot=plots.optimiser_sweep),
     Figure("fig15_overtraining", """# Overtraining: P_opt(f|S) against P_B(f|S) before and after (arXiv 2006.15191)
 
 The same optimiser stopped at the first epoch with 100 % training accuracy (left) and trained
 `epochs_after_fit` (the paper: 64) more epochs (right), on `sgd_bayes.images.overtraining`.""",
-           **chosen(_overtrained), checks=checks.overtraining, plot=plots.overtraining),
+           **chosen(_one_task("overtraining")),
+           checks=checks.overtraining, plot=plots.overtraining),
 ]
 
