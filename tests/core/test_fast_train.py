@@ -43,13 +43,17 @@ def nets(n, dtype, seed=0):
     return init_params(layer_widths(7, 2, 40), n, sigma_w=1.0, sigma_b=1.0, gen=gen, device=CPU, dtype=dtype)
 
 
-def both_engines(n, dtype, per_net=False, **kw):
-    """The fused and the autograd trainer's results on the same nets, data and generator seed."""
+def trained(n, dtype, engine, per_net=False, **kw):
+    """One engine's results on fixed nets, data and generator seed."""
     opts = {"activation": "relu", "optimizer": "sgd", "lr": 0.05, "batch_size": 8, "loss": "ce",
             "max_epochs": 200, **kw}
     task = data(dtype, n if per_net else None)
-    return [train_networks(nets(n, dtype), *task, gen=torch.Generator().manual_seed(1), engine=engine, **opts)
-            for engine in ("fused", "autograd")]
+    return train_networks(nets(n, dtype), *task, gen=torch.Generator().manual_seed(1), engine=engine, **opts)
+
+
+def both_engines(n, dtype, per_net=False, **kw):
+    """The fused and the autograd trainer's results on the same nets, data and generator seed."""
+    return [trained(n, dtype, engine, per_net, **kw) for engine in ("fused", "autograd")]
 
 
 def agreement(n, dtype, per_net=False, **kw) -> tuple[float, float]:
@@ -113,3 +117,30 @@ def test_unknown_engine_refused():
     with pytest.raises(ValueError, match="engine"):
         train_networks(nets(2, torch.float64), *data(torch.float64), activation="relu", optimizer="sgd",
                        lr=0.1, batch_size=8, loss="ce", max_epochs=1, gen=torch.Generator(), engine="jax")
+
+
+@pytest.mark.parametrize("config", ["sgd_b8", "sgd_b1", "adam", "agd_mse", "adversarial"])
+def test_chunks_change_no_bit(one_thread, monkeypatch, config):
+    """Stepping the nets in aligned cache-sized chunks gives the very bits of one step over all
+    nets: epochs, functions and every final parameter (300 nets: chunks of 64, 64, 64, 64, 44)."""
+    import nnbayes.core.fused_train as fused_train
+
+    kw = {**CONFIGS[config], "max_epochs": min(CONFIGS[config].get("max_epochs", 200), 60)}
+    runs = []
+    for chunk_bytes in (2**40, 1):  # all nets at once; the smallest chunk, CHUNK_ALIGN nets
+        monkeypatch.setattr(fused_train, "CHUNK_BYTES", chunk_bytes)
+        runs.append(trained(300, torch.float32, "fused", **kw))
+    whole, chunked = runs
+    assert (whole.epochs == chunked.epochs).all() and (whole.test_ids == chunked.test_ids).all()
+    for (Ww, bw), (Wc, bc) in zip(whole.params, chunked.params):
+        assert torch.equal(Ww, Wc) and torch.equal(bw, bc)
+
+
+def test_chunk_size_is_aligned():
+    """Chunks hold a multiple of CHUNK_ALIGN nets and at least CHUNK_ALIGN, however large a net."""
+    from nnbayes.core.fused_train import CHUNK_ALIGN, chunk_size
+
+    small = [torch.zeros(1000, 40, 7), torch.zeros(1000, 40)]
+    huge = [torch.zeros(2, 4096, 4096), torch.zeros(2, 4096)]
+    assert chunk_size(small) % CHUNK_ALIGN == 0 and chunk_size(small) > CHUNK_ALIGN
+    assert chunk_size(huge) == CHUNK_ALIGN

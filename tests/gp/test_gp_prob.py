@@ -236,3 +236,41 @@ def test_posterior_test_error_is_lower_for_a_simple_target(sigma_b):
         errors[kind] = float((w * (bits != y[test].astype(bool)).mean(1)).sum() / w.sum())
     assert 0 <= errors["constant"] < errors["random"] <= 1, errors
     assert errors["constant"] < 0.1 and errors["random"] > 0.3, errors
+
+
+def test_warm_start_from_s_reaches_the_cold_log_posterior():
+    """log_posterior_batch starts EP on S u E from S's own sites (every row shares S's labels):
+    the same fixed point as from zero sites (log P_B to 1e-10 relative) in fewer sweeps on S u E. The
+    functions are what SGD finds: the target on S, E with 0-19 of its bits flipped."""
+    rng = np.random.default_rng(3)
+    order = rng.permutation(128)
+    K = K_RELU[np.ix_(order, order)]
+    target = rng.integers(0, 2, 128)
+    Y = np.tile(target[64:], (48, 1))
+    for row in Y:
+        row[rng.choice(64, rng.integers(0, 20), replace=False)] ^= 1
+    S, E = np.arange(64), np.arange(64, 128)
+    warm = log_posterior_batch(K, target[:64], Y, S, E, "ep")
+    cold = log_posterior_batch(K, target[:64], Y, S, E, "ep", init=(np.zeros(128), np.zeros(128)))
+    assert warm.converged.all() and cold.converged.all()
+    np.testing.assert_allclose(warm.log_p, cold.log_p, rtol=1e-10, atol=0)
+    s_sweeps = log_prob_labels(K[:64, :64], target[:64], "ep").n_iter  # counted in both n_iter
+    assert (warm.n_iter - s_sweeps).mean() < 0.95 * (cold.n_iter - s_sweeps).mean()  # measured 0.88
+
+
+def test_precision_form_only_for_a_well_conditioned_kernel(monkeypatch):
+    """The fast engine's precision-form sweeps give the stable form's log Z to 1e-10 where K is
+    well conditioned; past PRECISION_MAX_COND (here sigma_b = 0 on the cube with tiny jitter,
+    cond ~ 1e12) the sweeps are the stable form's, bit for bit."""
+    import nnbayes.gp.ep as ep
+
+    Y = np.random.default_rng(4).integers(0, 2, (6, 128))
+    stable = {}
+    for cond in (ep.PRECISION_MAX_COND, 0.0):
+        monkeypatch.setattr(ep, "PRECISION_MAX_COND", cond)
+        stable[cond] = [log_prob_labels_batch(K, Y, "ep", jitter=1e-12) for K in (K_RELU, K_RELU0)]
+    (fast, ill), (ref, ill_ref) = stable.values()
+    np.testing.assert_allclose(fast.log_p, ref.log_p, rtol=1e-10, atol=0)
+    eig = np.linalg.eigvalsh(K_RELU0 + 1e-12 * np.eye(128))
+    assert eig[-1] / eig[0] > ep.PRECISION_MAX_COND
+    assert ill.log_p.tobytes() == ill_ref.log_p.tobytes()

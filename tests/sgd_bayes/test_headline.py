@@ -132,3 +132,19 @@ def test_the_kernel_check_fails_a_kernel_off_by_more_than_monte_carlo_noise():
         return judged("fig11_kernel", kernel([(meta, d)]), criteria, "smoke").set_index("id")["passed"]["fig11_kernel/mc_pvalue"]
 
     assert verdict(1.0) and not verdict(10.0)
+
+
+def test_mean_error_interval_is_the_run_bootstrap():
+    """The test-error interval from multinomial counts per error level is the bootstrap over runs:
+    on 4,000 runs its ends are within Monte-Carlo noise (0.1 of the width) of resampling the runs
+    themselves, and 10^7 runs cost no more memory than 10 (the run-level bootstrap needed 15 GiB)."""
+    from nnbayes.sgd_bayes.checks import BOOTSTRAP, mean_error_ci
+
+    table = pd.DataFrame({"errors": [0, 1, 1, 3, 7], "count": [1500, 1200, 800, 400, 100]})
+    mean, lo, hi = mean_error_ci(table, n_test=10)
+    runs = np.repeat(table["errors"].to_numpy(), table["count"].to_numpy()) / 10
+    boot = np.random.default_rng(1).choice(runs, (BOOTSTRAP, len(runs))).mean(1)
+    assert mean == pytest.approx(runs.mean(), rel=1e-12)
+    assert abs(lo - np.quantile(boot, 0.025)) < 0.1 * (hi - lo) and abs(hi - np.quantile(boot, 0.975)) < 0.1 * (hi - lo)
+    big = mean_error_ci(table.assign(count=table["count"] * 2500), n_test=10)
+    assert big[0] == pytest.approx(mean) and big[1] < big[0] < big[2] and big[2] - big[1] < (hi - lo) / 40

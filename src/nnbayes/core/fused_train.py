@@ -7,8 +7,15 @@ very kernels autograd runs (baddbmm forward, threshold_backward / tanh_backward,
 losses' derivatives in autograd's order, the mean's 1/b scale), so the numbers are the same
 bit for bit, including the weight gradient (h^T dz)^T. (Computing it as dz^T h, or folding the
 SGD update into that matmul, was no faster and, being rounded differently, changed 40% of the
-stopping epochs of 2000 float32 nets at lr 0.01.) The optimiser updates each layer as soon as
-its gradients are known (SGD, Adam), while they are still in cache.
+stopping epochs of 2000 float32 nets at lr 0.01.) Two things autograd cannot do make it fast:
+- each weight [B, out, in] is stored in-major (`engine_layout`), so the gradient h^T dz, which
+  bmm writes in-major, meets it as is; autograd copies it into the parameter's layout (a quarter
+  of its step);
+- the nets step in chunks whose parameters fit in cache (`CHUNK_BYTES`), each chunk through its
+  forward, backward and update before the next, and the optimiser updates each layer as soon as
+  its gradients are known (SGD, Adam), while they are still in cache.
+Neither changes a bit: the same kernels see the same numbers (tests/core/test_fast_train.py;
+training shards are byte-identical to the unchunked engine's).
 """
 
 from collections.abc import Iterable, Iterator
@@ -18,14 +25,39 @@ import torch
 
 from nnbayes.core.networks import ACTIVATIONS, Params
 
+# A chunk's parameters take about 1 MiB, so they, their gradients and optimiser state stay in
+# L2/L3 from the forward to the update; 128 nets of 7-40-40-1 (bench_train) ran fastest among
+# chunks of 32-2000 nets (1.4x all at once). A chunk is a multiple of CHUNK_ALIGN nets: MKL's
+# batched matmul treats the batch in small groups and rounds a group that falls short
+# differently, so chunks that cut a group would change the nets next to their ends (measured:
+# 131-net chunks moved 5-19 nets in 1000 after one epoch); aligned chunks leave every bit as is.
+CHUNK_BYTES, CHUNK_ALIGN = 2**20, 64
+
 
 class Stepper(Protocol):
     """What the fused step needs of an optimiser (optimisers.Optimiser): updates from (index, gradient)
-    pairs as they come; a protocol, so this module does not import the trainer that imports it."""
+    pairs as they come, on a slice of the nets; a protocol, so this module does not import the
+    trainer that imports it."""
 
     t: int
 
     def apply(self, params: list[torch.Tensor], grads: Iterable[tuple[int, torch.Tensor]]) -> None: ...
+
+    def rows(self, rows: slice) -> "Stepper": ...
+
+
+def engine_layout(flat: list[torch.Tensor]) -> list[torch.Tensor]:
+    """[W0, b0, W1, b1, ...] with each weight [B, out, in] a view of in-major storage [B, in, out]:
+    the layout of bmm's weight gradient h^T dz, so the update needs no transposing copy. Values,
+    shapes and indexing are unchanged (p[keep] keeps the layout)."""
+    return [p.mT.contiguous().mT if k % 2 == 0 else p for k, p in enumerate(flat)]
+
+
+def chunk_size(flat: list[torch.Tensor]) -> int:
+    """Nets per chunk: a multiple of CHUNK_ALIGN, as many as fit CHUNK_BYTES of parameters, and at
+    least CHUNK_ALIGN, so wide nets still step as batches rather than one by one."""
+    per_net = sum(p[0].numel() * p.element_size() for p in flat)
+    return max(1, CHUNK_BYTES // per_net // CHUNK_ALIGN) * CHUNK_ALIGN
 
 
 def forward_saved(flat: list[torch.Tensor], x: torch.Tensor, activation: str) -> list[torch.Tensor]:
@@ -45,12 +77,12 @@ def forward_saved(flat: list[torch.Tensor], x: torch.Tensor, activation: str) ->
 def output_grad(out: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
     """d/d out [B, b] of the sum over nets of each net's mean loss on its b points, by the
     formulas autograd uses (same bits): the mean's backward is 1/b, then the loss's backward."""
-    scale = (torch.ones((1, 1), dtype=out.dtype, device=out.device) / out.shape[1]).expand_as(out)
+    scale = 1 / out.shape[1]  # autograd's float32 ones / b: the same number, so the same bits
     y = y.expand_as(out)
     if loss == "ce":
-        return (torch.sigmoid(out) - y) * scale
+        return (torch.sigmoid(out) - y).mul_(scale)
     if loss == "mse":
-        return scale * (2 * (out - (2 * y - 1)))
+        return (2 * (out - (2 * y - 1))).mul_(scale)
     raise ValueError(f"loss {loss!r} is not one of ['ce', 'mse']")
 
 
@@ -69,7 +101,7 @@ def backward(flat: list[torch.Tensor], hs: list[torch.Tensor], dout: torch.Tenso
     dz = dout.unsqueeze(-1)
     for k in range(len(flat) - 2, -1, -2):
         h, W = hs[k // 2], flat[k]
-        gW, gb = torch.bmm(h.transpose(1, 2), dz).transpose(1, 2).contiguous(), dz.sum(1)
+        gW, gb = torch.bmm(h.transpose(1, 2), dz).transpose(1, 2), dz.sum(1)  # in-major, as W
         if k:  # a single output column makes the bmm an outer product: one multiply each
             da = dz * W if W.shape[1] == 1 else torch.bmm(dz, W)
             dz = _activation_backward(da, h, activation)
@@ -90,10 +122,15 @@ def net_gradients(params: Params, X: torch.Tensor, y: torch.Tensor, activation: 
 
 def fused_step(flat: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor, activation: str, loss: str,
                opt: Stepper) -> None:
-    """One optimiser step of every net on its mini-batch (x [B, b, d], y [B, b]), without
-    autograd. All nets in one pass: splitting them into cache-sized chunks ran ~15% faster but
-    changed results, since MKL's batched matmul rounds differently for another batch count
-    (65% of the epochs of 10-layer tanh nets at sigma_w = 8 moved)."""
+    """One optimiser step of every net on its mini-batch (x [B, b, d] or shared [b, d], y [B, b]),
+    without autograd, chunk by chunk (chunk_size); weights in engine_layout."""
     opt.t += 1
-    hs = forward_saved(flat, x, activation)
-    opt.apply(flat, backward(flat, hs, output_grad(hs[-1], y, loss), activation))
+    n = chunk_size(flat)
+    for start in range(0, flat[0].shape[0], n):
+        rows = slice(start, start + n)
+        part = [p[rows] for p in flat]
+        # one-point batches make every matmul a matrix-vector product, whose rounding depends on
+        # the weight's layout: there the step reads a copy in autograd's layout, as autograd does
+        read = part if x.shape[-2] > 1 else [p.contiguous() for p in part]
+        hs = forward_saved(read, x[rows] if x.dim() == 3 else x, activation)
+        opt.rows(rows).apply(part, backward(read, hs, output_grad(hs[-1], y[rows], loss), activation))

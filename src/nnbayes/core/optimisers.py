@@ -14,6 +14,7 @@ AGD (Bernstein, Mingard et al., arXiv 2304.05187) groups the biases per layer as
 `agd_prime`; it is defined for fully connected layers only.
 """
 
+import copy
 from collections.abc import Iterable
 
 import torch
@@ -46,6 +47,14 @@ class Optimiser:
 
     def keep(self, idx: torch.Tensor) -> None:
         self.state = [[s[idx] for s in group] for group in self.state]
+
+    def rows(self, rows: slice) -> "Optimiser":
+        """This optimiser on the nets `rows` alone (a chunk of fused_train's step): its state is
+        views into this one's, so the chunk's updates land here."""
+        part = copy.copy(self)
+        part.state = [[s[rows] for s in group] for group in self.state]
+        part._rule = None if self.name == "agd" else getattr(part, f"_{self.name}")
+        return part
 
     def step(self, params: list[torch.Tensor], grads: Iterable[tuple[int, torch.Tensor]]) -> None:
         """One update of every net."""

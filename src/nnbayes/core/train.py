@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from nnbayes.core.functions import pack_bits
-from nnbayes.core.fused_train import fused_step
+from nnbayes.core.fused_train import engine_layout, fused_step
 from nnbayes.core.networks import Params, forward
 from nnbayes.core.optimisers import Optimiser
 
@@ -51,11 +51,13 @@ Forward = Callable[[list[torch.Tensor], torch.Tensor, str], torch.Tensor]
 class Model:
     """An architecture as the trainer sees it: forward(flat, X, activation) -> outputs [B, N] of
     nets given as [W0, b0, W1, b1, ...] on X [N, d] or [B, N, d]; `fused` its hand-written step
-    (None: autograd only); `dense` whether every weight is a [B, out, in] matrix (AGD needs it)."""
+    (None: autograd only) and `layout` the storage that step wants its parameters in; `dense`
+    whether every weight is a [B, out, in] matrix (AGD needs it)."""
 
     forward: Forward
     fused: Callable | None = None
     dense: bool = False
+    layout: Callable[[list[torch.Tensor]], list[torch.Tensor]] | None = None
 
 
 def pairs(flat: list[torch.Tensor]) -> Params:
@@ -67,7 +69,7 @@ def _mlp_forward(flat: list[torch.Tensor], X: torch.Tensor, activation: str) -> 
     return forward(pairs(flat), X, activation)
 
 
-MLP = Model(_mlp_forward, fused_step, dense=True)
+MLP = Model(_mlp_forward, fused_step, dense=True, layout=engine_layout)
 
 
 def per_point_loss(out: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
@@ -276,7 +278,8 @@ def train_networks(
     runs the model's hand-written step if it has one (the MLP), else autograd, the reference."""
     step, fused = _stepper(engine, model, optimizer, epochs_after_fit)
     n_nets, m, after = params[0][0].shape[0], y_train.shape[-1], epochs_after_fit
-    nets = _Active([p.detach().clone().requires_grad_(not fused) for Wb in params for p in Wb],
+    flat = [p.detach().clone().requires_grad_(not fused) for Wb in params for p in Wb]
+    nets = _Active(model.layout(flat) if fused and model.layout else flat,
                    torch.arange(n_nets, device=X_train.device), X_train, y_train, X_test,
                    torch.zeros(n_nets, dtype=torch.long, device=X_train.device) if after else None)
     opt = Optimiser(optimizer, nets.flat, lr, momentum, betas, eps)

@@ -51,13 +51,16 @@ def band_trend(d: pd.DataFrame, column: str) -> float:
 
 
 def mean_error_ci(table: pd.DataFrame, n_test: int, seed: int = 0) -> tuple[float, float, float]:
-    """Mean test error of converged runs, with a bootstrap 95 % interval over runs."""
-    errors = np.repeat(table["errors"].to_numpy(), table["count"].to_numpy()) / n_test
-    if len(errors) == 0:
+    """Mean test error of converged runs, with a bootstrap 95 % interval over runs. Resampling N
+    runs with replacement draws the runs at each error level multinomially, so the bootstrap
+    draws those counts, in memory per level rather than per run (10^6 runs: 15 GiB before)."""
+    levels = table.groupby("errors")["count"].sum()
+    n = int(levels.sum())
+    if n == 0:
         return float("nan"), float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    boot = rng.choice(errors, (BOOTSTRAP, len(errors))).mean(1)
-    return float(errors.mean()), float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))
+    errors = levels.index.to_numpy(float) / n_test
+    boot = np.random.default_rng(seed).multinomial(n, levels.to_numpy() / n, BOOTSTRAP) @ errors / n
+    return float(levels.to_numpy() @ errors / n), float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))
 
 
 def _task_name(sets) -> str:
