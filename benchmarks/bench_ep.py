@@ -7,6 +7,11 @@
                warm-up before the fast engine), on the same labellings
   EP looped  : log_prob_labels, one label vector at a time, in a Python loop (a subset)
   tilting    : method "tilting" (Botev 2017), one label vector at a time (a subset)
+  P_B found (warm / cold / reference) : the pipeline's use, log_posterior_batch on functions
+               like those SGD finds (the target on a random half S of the cube, E with 0-19 of
+               the target's bits flipped): EP on S u E warm-started from S's sites (the
+               default), from zero sites, and with engine "reference"; per function, the one
+               EP on S included
 
 Times are process CPU seconds (user + sys), the best of --repeats interleaved rounds: on a
 shared machine wall time mostly measures the neighbours. scipy's multivariate_normal.cdf is not
@@ -22,7 +27,7 @@ import numpy as np
 from common import parse, parser, sync, write_json
 
 from nnbayes.core.boolean import boolean_cube
-from nnbayes.gp.prob import log_prob_labels, log_prob_labels_batch
+from nnbayes.gp.prob import log_posterior_batch, log_prob_labels, log_prob_labels_batch
 from nnbayes.gp.nngp import nngp_kernel
 
 
@@ -30,6 +35,17 @@ def labellings(n_random: int, seed: int = 0) -> np.ndarray:
     """[n_random + 2, 128]: random labels, then all-zero and all-one (EP's hardest case)."""
     Y = np.random.default_rng(seed).integers(0, 2, (n_random, 128))
     return np.concatenate([Y, np.zeros((1, 128), int), np.ones((1, 128), int)])
+
+
+def found_functions(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(S, E, the target's labels on S, [n, |E|] labels on E): functions that fit S, as SGD's do."""
+    rng = np.random.default_rng(seed)
+    order, target = rng.permutation(128), rng.integers(0, 2, 128)
+    S, E = order[:64], order[64:]
+    Y = np.tile(target[E], (n, 1))
+    for row in Y:
+        row[rng.choice(64, rng.integers(0, 20), replace=False)] ^= 1
+    return S, E, target[S], Y
 
 
 def best_of(fns: dict, repeats: int, device) -> tuple[dict, dict]:
@@ -62,10 +78,20 @@ def main() -> None:
         "EP batched": lambda: log_prob_labels_batch(K, Y, "ep", device=device),
         "EP batched (reference)": lambda: log_prob_labels_batch(K, Y, "ep", device=device, engine="reference"),
         "EP looped": lambda: [log_prob_labels(K, y, "ep", device=device) for y in sub]}, a.repeats, device)
+    S, E, y_S, Y_E = found_functions(a.functions)
+    cold = (np.zeros(128), np.zeros(128))
+    found, t_found = best_of({
+        "P_B found (warm)": lambda: log_posterior_batch(K, y_S, Y_E, S, E, "ep", device=device),
+        "P_B found (cold)": lambda: log_posterior_batch(K, y_S, Y_E, S, E, "ep", device=device, init=cold),
+        "P_B found (reference)": lambda: log_posterior_batch(K, y_S, Y_E, S, E, "ep", device=device, init=cold,
+                                                             engine="reference")}, a.repeats, device)
+    out.update(found)
+    t.update(t_found)
     tilt, t_tilt = best_of({"tilting": lambda: [log_prob_labels(K, y, "tilting", n_samples=a.n_samples, rng=i)
                                                  for i, y in enumerate(Y[-a.tilting :])]}, 1, device)
     tilt, t["tilting"] = tilt["tilting"], t_tilt["tilting"]
-    sizes = {"EP batched": len(Y), "EP batched (reference)": len(Y), "EP looped": len(sub), "tilting": len(tilt)}
+    sizes = {"EP batched": len(Y), "EP batched (reference)": len(Y), "EP looped": len(sub), "tilting": len(tilt),
+             **dict.fromkeys(t_found, len(Y_E))}
     per = {k: t[k] / sizes[k] for k in sizes}
     print(f"device {device}, threads {a.threads}, K: 7-40-40-1 relu NNGP on 128 points\n")
     print("| method | functions | ms / function | vs EP batched |\n|---|---:|---:|---:|")
@@ -74,10 +100,14 @@ def main() -> None:
     fast, ref = out["EP batched"], out["EP batched (reference)"]
     rel = lambda x, y: float(np.max(np.abs(x - y) / np.abs(y)))  # noqa: E731
     diffs = {"fast_vs_reference": rel(fast.log_p, ref.log_p),
+             "found_warm_vs_reference": rel(out["P_B found (warm)"].log_p, out["P_B found (reference)"].log_p),
              "batched_vs_looped": rel(fast.log_p[len(Y) - len(sub):], np.array([r.log_p for r in out["EP looped"]]))}
     offset = np.array([r.log_p for r in tilt]) - fast.log_p[-a.tilting :]
     print(f"\nconverged: fast {fast.converged.mean():.3f}, reference {ref.converged.mean():.3f}; "
           f"mean sweeps: fast {fast.n_iter.mean():.1f}, reference {ref.n_iter.mean():.1f}")
+    print(f"found functions, mean sweeps on S u E + S: warm {out['P_B found (warm)'].n_iter.mean():.1f}, "
+          f"cold {out['P_B found (cold)'].n_iter.mean():.1f}; max relative |log P_B| difference warm vs "
+          f"reference {diffs['found_warm_vs_reference']:.1e}")
     print(f"max relative |log P| difference: fast vs reference {diffs['fast_vs_reference']:.1e}, "
           f"batched vs looped {diffs['batched_vs_looped']:.1e}")
     print(f"EP - tilting log P on the tilting subset: mean {-offset.mean():.3f}, "

@@ -1,8 +1,9 @@
 """Training throughput (runs/s to 100% training accuracy) as ratios measured in one run.
 
   batched  : nnbayes.core.train.train_networks with its default engine, fused_train's hand-written
-             backward (arXiv 2006.15191 setup: 7-40-40-1 ReLU, sigma_w = sigma_b = 1, m = 32,
-             SGD lr 0.01 batch 8, CE); all nets as 3-D tensors
+             backward on in-major weights, nets stepped in cache-sized chunks (arXiv 2006.15191
+             setup: 7-40-40-1 ReLU, sigma_w = sigma_b = 1, m = 32, SGD lr 0.01 batch 8, CE); all
+             nets as 3-D tensors; the same bits as autograd
   autograd : the same with engine="autograd", the reference the fused engine replaced
   naive    : one nn.Module + torch.optim.SGD per run, trained to 100% training accuracy
   GEMM     : this machine's fp32 matmul rate, the roofline for the batched trainer's useful

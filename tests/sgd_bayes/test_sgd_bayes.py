@@ -150,3 +150,21 @@ def test_gp_error_distribution_matches_enumeration():
     assert np.allclose(by_errors.to_numpy(), table["p"].to_numpy())  # the same draws, kept by function
     assert np.abs(table["p"].to_numpy() - want).max() < 0.02  # ~4 sd of a 20k-sample estimate
     assert summary["ess"] > 1000
+
+
+def test_baseline_sweep_cap_leaves_the_perceptrons_floor_values():
+    """BASELINE_MAX_ITER's premise: a function the perceptron (rank-8 kernel on the 7-cube) cannot
+    separate never converges in its sites, but its log P_B has settled long before the cap: at
+    the cap and at 5x the cap it agrees to 1e-4 nats. (Parity on a random half of the cube.)"""
+    from nnbayes.gp.prob import log_posterior_batch
+    from nnbayes.sgd_bayes.posterior import BASELINE_MAX_ITER
+
+    X = boolean_cube(7)
+    order = np.random.default_rng(0).permutation(128)
+    K = nngp_kernel(X[order].astype(np.float64), depth=0, sigma_w=1.0, sigma_b=1.0).numpy()
+    parity = X[order].sum(1) % 2
+    Y = np.stack([parity[64:], 1 - parity[64:]])
+    at_cap, longer = (log_posterior_batch(K, parity[:64], Y, np.arange(64), np.arange(64, 128), "ep", max_iter=it)
+                      for it in (BASELINE_MAX_ITER, 5 * BASELINE_MAX_ITER))
+    assert not at_cap.converged.any() and np.isfinite(at_cap.log_p).all()
+    np.testing.assert_allclose(at_cap.log_p, longer.log_p, atol=1e-4, rtol=0)
