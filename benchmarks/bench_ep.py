@@ -21,10 +21,8 @@ looped (both should be ~1e-12), the mean EP sweeps per engine, and EP's offset f
 Usage: python benchmarks/bench_ep.py [--functions N] [--looped N] [--tilting N] [--threads T]
 """
 
-import time
-
 import numpy as np
-from common import parse, parser, sync, write_json
+from common import best_of, parse, parser, write_json
 
 from nnbayes.core.boolean import boolean_cube
 from nnbayes.gp.prob import log_posterior_batch, log_prob_labels, log_prob_labels_batch
@@ -46,20 +44,6 @@ def found_functions(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.n
     for row in Y:
         row[rng.choice(64, rng.integers(0, 20), replace=False)] ^= 1
     return S, E, target[S], Y
-
-
-def best_of(fns: dict, repeats: int, device) -> tuple[dict, dict]:
-    """Run each fn `repeats` times, interleaved: (last outputs, best seconds). CPU seconds of
-    this process on the CPU; wall seconds (synced) on a GPU."""
-    clock = time.process_time if device.type == "cpu" else time.perf_counter
-    out, best = {}, dict.fromkeys(fns, float("inf"))
-    for _ in range(repeats):
-        for k, fn in fns.items():
-            t0 = clock()
-            out[k] = fn()
-            sync(device)
-            best[k] = min(best[k], clock() - t0)
-    return out, best
 
 
 def main() -> None:

@@ -9,15 +9,15 @@
   GEMM     : this machine's fp32 matmul rate, the roofline for the batched trainer's useful
              GFLOP/s (the matmuls of its steps and of its per-epoch check on S)
 
-Usage: python benchmarks/bench_train.py [--runs N] [--naive-runs N] [--threads T]
+Usage: python benchmarks/bench_train.py [--runs N] [--naive-runs N] [--repeats R] [--threads T]
 """
 
 import math
-
 import time
+from functools import partial
 
 import torch
-from common import fit_one, gemm_gflops, parse, parser, report, runs_result, timed
+from common import best_of, fit_one, gemm_gflops, parse, parser, report, runs_result
 
 from nnbayes.core.boolean import boolean_cube, target_function, train_mask
 from nnbayes.core.networks import init_params, layer_widths
@@ -64,24 +64,30 @@ def useful_flop(res: TrainResult, m: int, widths: list[int]) -> float:
     return float(res.epochs.sum()) * epoch
 
 
-def trainer_rate(n, device, engine: str) -> tuple[float, float, float]:
-    """runs/s, converged fraction and useful GFLOP/s of train_networks with this engine."""
+def trainer_rates(n, device, repeats: int) -> dict[str, tuple[float, float, float]]:
+    """Per engine: runs/s, converged fraction and useful GFLOP/s of train_networks, the best of
+    `repeats` interleaved rounds by process CPU time (on a shared machine wall time mostly
+    measures the neighbours; measured here, wall-time ratios moved by +-30 % between runs)."""
     X, y, X_test = data(device)
-    gen = torch.Generator(device=device).manual_seed(1)
-    res, dt = timed(lambda: train_networks(draw(n, device), X, y, X_test, activation="relu", optimizer="sgd", lr=LR,
-                                           batch_size=BATCH, loss="ce", max_epochs=MAX_EPOCHS, gen=gen,
-                                           engine=engine), device)
-    return n / dt, float(res.converged.mean()), useful_flop(res, len(y), layer_widths(7, 2, 40)) / dt / 1e9
+    nets = draw(n, device)
+    fns = {engine: partial(train_networks, nets, X, y, X_test, activation="relu", optimizer="sgd", lr=LR,
+                           batch_size=BATCH, loss="ce", max_epochs=MAX_EPOCHS, engine=engine)
+           for engine in ("fused", "autograd")}
+    out, best = best_of({k: lambda f=f: f(gen=torch.Generator(device=device).manual_seed(1)) for k, f in fns.items()},
+                        repeats, device)
+    return {k: (n / best[k], float(out[k].converged.mean()),
+                useful_flop(out[k], len(y), layer_widths(7, 2, 40)) / best[k] / 1e9) for k in fns}
 
 
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--runs", type=int, default=2000)
     p.add_argument("--naive-runs", type=int, default=20)
+    p.add_argument("--repeats", type=int, default=3, help="interleaved rounds of the two engines")
     a, device = parse(p, threads=2)
     gemm = gemm_gflops(device)
-    fused = trainer_rate(a.runs, device, "fused")
-    autograd = trainer_rate(a.runs, device, "autograd")[0]
+    rates = trainer_rates(a.runs, device, a.repeats)
+    fused, autograd = rates["fused"], rates["autograd"][0]
     res = runs_result(a, device, naive_rate, lambda n, device: fused[:2])
     res.update({"autograd_runs_per_s": autograd, "speedup_vs_autograd": fused[0] / autograd,
                 "autograd_vs_naive": autograd / res["naive_runs_per_s"], "gemm_gflops": gemm,

@@ -31,6 +31,20 @@ def timed(fn, device: torch.device | None = None):
     return out, time.perf_counter() - t0
 
 
+def best_of(fns: dict, repeats: int, device) -> tuple[dict, dict]:
+    """Run each fn `repeats` times, interleaved: (last outputs, best seconds). CPU seconds of
+    this process on the CPU; wall seconds (synced) on a GPU."""
+    clock = time.process_time if device.type == "cpu" else time.perf_counter
+    out, best = {}, dict.fromkeys(fns, float("inf"))
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t0 = clock()
+            out[k] = fn()
+            sync(device)
+            best[k] = min(best[k], clock() - t0)
+    return out, best
+
+
 def per_second(fn, units: float, device: torch.device | None = None) -> float:
     """Units per second of one fn() call (synced as in timed): the throughput every ratio is built from."""
     return units / timed(fn, device)[1]
