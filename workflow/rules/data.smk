@@ -2,6 +2,7 @@
 
 
 rule boolean_data:
+    priority: CRITICAL_PATH
     input:
         code("data"),
     output:
@@ -25,6 +26,7 @@ rule boolean_data:
 # digits: bundled. mnist / fashion_mnist: data.images.root as is, or fetched once into the
 # shared cache (checksummed); the planner has already found the files or a mirror that answers.
 rule images:
+    priority: CRITICAL_PATH
     input:
         code("images"),
     output:

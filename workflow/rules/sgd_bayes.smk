@@ -6,6 +6,7 @@ include: "helpers/sgd_bayes.smk"
 
 
 rule train_shard:
+    priority: CRITICAL_PATH
     input:
         code("train"),
         unpack(task_inputs),
@@ -41,6 +42,7 @@ rule train_shard:
 
 
 rule merge_train:
+    priority: CRITICAL_PATH
     input:
         code("merge-train"),
         unpack(task_inputs),
@@ -112,6 +114,7 @@ rule merge_abi:
 
 
 rule posterior:
+    priority: CRITICAL_PATH
     input:
         code("posterior"),
         unpack(task_inputs),
