@@ -2,7 +2,6 @@
 
 
 rule boolean_data:
-    priority: CRITICAL_PATH
     input:
         code("data"),
     output:
@@ -11,6 +10,7 @@ rule boolean_data:
         splits="<results>/data/splits.parquet",
     log:
         "<logs>/boolean_data.log",
+    priority: CRITICAL_PATH
     conda:
         "../../envs/pipeline.yaml"
     params:
@@ -26,7 +26,6 @@ rule boolean_data:
 # digits: bundled. mnist / fashion_mnist: data.images.root as is, or fetched once into the
 # shared cache (checksummed); the planner has already found the files or a mirror that answers.
 rule images:
-    priority: CRITICAL_PATH
     input:
         code("images"),
     output:
@@ -35,6 +34,7 @@ rule images:
         "<logs>/images_{source}.log",
     wildcard_constraints:
         source="digits|mnist|fashion_mnist",
+    priority: CRITICAL_PATH
     conda:
         "../../envs/pipeline.yaml"
     params:

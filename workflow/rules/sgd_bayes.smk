@@ -6,7 +6,6 @@ include: "helpers/sgd_bayes.smk"
 
 
 rule train_shard:
-    priority: CRITICAL_PATH
     input:
         code("train"),
         unpack(task_inputs),
@@ -14,6 +13,7 @@ rule train_shard:
         "<results>/samples/train/{task}/{variant}/shard-{shard}.parquet",
     log:
         "<logs>/train/{task}/{variant}/shard-{shard}.log",
+    priority: CRITICAL_PATH
     conda:
         "../../envs/pipeline.yaml"
     threads: 1
@@ -42,7 +42,6 @@ rule train_shard:
 
 
 rule merge_train:
-    priority: CRITICAL_PATH
     input:
         code("merge-train"),
         unpack(task_inputs),
@@ -51,6 +50,7 @@ rule merge_train:
         "<results>/samples/train/{task}/{variant}.parquet",
     log:
         "<logs>/merge_train/{task}/{variant}.log",
+    priority: CRITICAL_PATH
     conda:
         "../../envs/pipeline.yaml"
     params:
@@ -114,7 +114,6 @@ rule merge_abi:
 
 
 rule posterior:
-    priority: CRITICAL_PATH
     input:
         code("posterior"),
         unpack(task_inputs),
@@ -125,6 +124,7 @@ rule posterior:
         samples="<results>/data/posterior/{task}-samples.parquet",
     log:
         "<logs>/posterior/{task}.log",
+    priority: CRITICAL_PATH
     conda:
         "../../envs/pipeline.yaml"
     threads: 1

@@ -10,7 +10,6 @@ posterior and the log Z formula are the zero-mean ones in g; without a mean no o
 from __future__ import annotations
 
 import math
-from functools import partial
 
 import numpy as np
 import torch
@@ -67,28 +66,6 @@ def _posterior_lean(K, tau, nu):
     return L, var, mu, V
 
 
-def _marginals_precision(K_inv, tau, nu):
-    """diag(Sigma) and mu from the precision K^-1 + diag(tau) (K^-1 shared by every row): one
-    Cholesky and its inverse: 1.45x faster in isolation than `_posterior_lean`'s triangular solve with
-    n right-hand sides. Its rounding grows with cond(K), so it only drives the sweeps of a
-    well-conditioned K (PRECISION_MAX_COND); log Z is always taken in the stable form."""
-    A = K_inv + torch.diag_embed(tau)
-    Sigma = torch.cholesky_inverse(torch.linalg.cholesky_ex(A)[0])
-    return torch.diagonal(Sigma, dim1=1, dim2=2), (Sigma @ nu.unsqueeze(-1)).squeeze(-1)
-
-
-def _sweep_marginals(K, engine: str, schedule: str):
-    """(tau, nu) -> (diag Sigma, mu) on K for the parallel sweeps: the precision form where the fast
-    engine may use it, else the engine's stable posterior."""
-    post = ENGINES[engine][0]
-    if engine == "fast" and schedule == "parallel":
-        eig = torch.linalg.eigvalsh(K)
-        if eig[0] > 0 and eig[-1] / eig[0] <= PRECISION_MAX_COND:
-            K_inv = torch.cholesky_inverse(torch.linalg.cholesky(K))
-            return partial(_marginals_precision, (K_inv + K_inv.mT) / 2)
-    return lambda t, v: post(K, t, v)[1:3]
-
-
 def _shift(x, m):
     """x + m, or x itself (the same tensor, so the zero-mean path is bit-identical) if m is None."""
     return x if m is None else x + m
@@ -130,9 +107,6 @@ def _site_targets(mu, var, tau, nu, S, m=None):
 
 
 REFERENCE_CHUNK = 256
-# K^-1's entries keep >= 8 of float64's 16 digits: the sweeps' marginals then agree with the
-# stable form's to ~1e-14 at cond 1e6 (the 7-40-40-1 NNGP on the cube, measured).
-PRECISION_MAX_COND = 1e8
 # engine -> (posterior arithmetic, label vectors per chunk on the CPU, warm-up sweeps)
 ENGINES = {"fast": (_posterior_lean, 16, 3), "reference": (_posterior, REFERENCE_CHUNK, 1)}
 
@@ -166,22 +140,16 @@ def ep_batch(
     Sigma_ii (tau Sigma_ii, nu sqrt(Sigma_ii)), is below `tol`; after `max_iter` sweeps the
     current sites are used and converged=False.
 
-    engine "fast": on the CPU in chunks of 16 label vectors (2 MiB per [16,128,128] float64
-    temporary, reused by the allocator, not fresh pages every sweep); parallel sweeps take their
-    marginals from the precision form (`_marginals_precision`) where K is well conditioned,
-    else from `_posterior_lean`; 3 warm-up sweeps in which a growing residual does not halve
-    the damping (the first residuals, measured from sites at 0, say nothing about divergence).
+    engine "fast": `_posterior_lean`, CPU chunks of 16 label vectors (2 MiB temporaries the
+    allocator reuses), 3 warm-up sweeps in which a growing residual does not halve the damping.
     "reference": the original arithmetic, chunks of 256, 1 warm-up sweep. Both reach the same
-    fixed point, where log Z is stationary in the sites: they agree to ~1e-11 relative. log Z
-    is always taken in the stable form. `chunk` overrides the chunk size. (A looser tol is no
-    shortcut: at 1e-5, slow-converging labellings such as the constant one stop 3e-6 relative
-    away in log Z.)
+    fixed point (log Z to ~1e-11 relative). (A looser tol is no shortcut: at 1e-5 the constant
+    labelling stops 3e-6 relative away in log Z.) `chunk` overrides the chunk size.
 
     mean: a prior mean [n] for all rows (orthants of N(mean, K)); None: zero, bit-identical to
     the code before means. sites: if a list, each chunk's sites (tau, nu) [rows, n] are appended,
     in the centred coordinates g = f - mean: what a second stage conditions on. init: sites
-    (tau, nu), [n] for every row or [F, n], to start from instead of 0 (a warm start: the same
-    fixed point, fewer sweeps; `log_posterior_batch` starts S u E from the sites of S alone).
+    (tau, nu), [n] or [F, n], to start from instead of 0 (the same fixed point in fewer sweeps).
     """
     _check_options(engine, schedule, damping, min_damping)
     dev = torch.device(device) if device is not None else torch.device("cpu")
@@ -192,20 +160,24 @@ def ep_batch(
     M = _mean_row(mean, n, dev)
     out_logz, out_conv, out_iter = np.empty(F), np.zeros(F, dtype=bool), np.zeros(F, dtype=np.int64)
     perms = _sweep_orders(schedule, n, max_iter, seed)
-    marginals = _sweep_marginals(Kt, engine, schedule)
     with np.errstate(all="ignore"):
         for a in range(0, F, chunk):
             b = min(F, a + chunk)
             S = torch.as_tensor(2.0 * Y[a:b] - 1.0, dtype=torch.float64, device=dev)
-            start = None if init is None else tuple(
-                torch.tensor(np.broadcast_to(x, (F, n))[a:b], dtype=torch.float64, device=dev) for x in init)
             logz, conv, nit, tau, nu = _ep_chunk(Kt, S, damping, min_damping, tol, max_iter, schedule, perms,
-                                                 post, warmup, M, start, marginals)
+                                                 post, warmup, M, _rows(init, F, n, a, b, dev))
             out_logz[a:b], out_conv[a:b], out_iter[a:b] = logz, conv, nit
             if sites is not None:
                 sites.append((tau.cpu().numpy(), nu.cpu().numpy()))
     return BatchEstimate(log_p=out_logz, stderr=np.full(F, np.nan), converged=out_conv, n_iter=out_iter,
                          n_samples=np.zeros(F, dtype=np.int64), method="ep")
+
+
+def _rows(init, F: int, n: int, a: int, b: int, dev: torch.device) -> tuple | None:
+    """Rows a:b of the starting sites `init` ([n] or [F, n] each), as tensors (None stays None)."""
+    if init is None:
+        return None
+    return tuple(torch.tensor(np.broadcast_to(x, (F, n))[a:b], dtype=torch.float64, device=dev) for x in init)
 
 
 def _mean_row(mean, n: int, dev: torch.device) -> torch.Tensor | None:
@@ -231,12 +203,9 @@ def _check_options(engine: str, schedule: str, damping: float, min_damping: floa
         raise ValueError("need 0 < min_damping <= damping <= 1")
 
 
-def _ep_chunk(K, S, damping, min_damping, tol, max_iter, schedule, perms, post, warmup, m=None, start=None,
-              marginals=None):
+def _ep_chunk(K, S, damping, min_damping, tol, max_iter, schedule, perms, post, warmup, m=None, start=None):
     """EP on one chunk: S [F, n] signs (+-1), m the prior mean [1, n] or None, start the sites
-    (tau, nu) [F, n] to begin from (None: 0), marginals the parallel sweeps' (tau, nu) ->
-    (diag Sigma, mu) (None: post's). Returns log Z, converged, sweeps, sites tau, nu."""
-    marginals = marginals or (lambda t, v: post(K, t, v)[1:3])
+    (tau, nu) [F, n] to begin from (None: 0). Returns log Z, converged, sweeps, sites tau, nu."""
     F, n = S.shape
     if start is None:
         tau = torch.zeros(F, n, dtype=K.dtype, device=K.device)
@@ -253,7 +222,7 @@ def _ep_chunk(K, S, damping, min_damping, tol, max_iter, schedule, perms, post, 
             break
         t, v, s, d = tau[active], nu[active], S[active], delta[active]
         if schedule == "parallel":
-            var, mu = marginals(t, v)
+            _, var, mu, _ = post(K, t, v)
             t_new, v_new = _site_targets(mu, var, t, v, s, m)
             resid = _residual(t_new - t, v_new - v, var)
             t = t + d[:, None] * (t_new - t)
