@@ -28,7 +28,8 @@ from nnbayes.core.tasks import Task
 # the functions it cannot separate sit at the jitter's floor (log P_B ~ -34 at the headline):
 # there EP's log Z settles within 1e-6 nats by 100 sweeps while its sites grow without end, and
 # 1000 sweeps on the 27 % of found functions that do this were 11 of the 14 minutes of the 10^6-run
-# headline's posterior (measured). Converging functions stop long before either cap.
+# headline's posterior. Measured there on all 5000 scored functions, 200 against 1000 sweeps:
+# log P_B moves by at most 7.9e-6 nats, also for the 837 that met tol only after 200 sweeps.
 BASELINE_MAX_ITER = 200
 
 
