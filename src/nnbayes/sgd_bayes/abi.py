@@ -13,7 +13,7 @@ import torch
 from tqdm import tqdm
 
 from nnbayes.core.functions import count_ids, pack_bits
-from nnbayes.core.networks import forward, init_params, layer_widths
+from nnbayes.core.networks import forward, init_params, layer_widths, n_params
 from nnbayes.core.tasks import Task
 
 
@@ -29,6 +29,9 @@ def abi_shard(task: Task, net: dict, n_samples: int, *, batch: int, gen: torch.G
     y_S = torch.as_tensor(task.y_train > 0, device=device)
     uniform = net.get("kind") == "uniform"
     widths = None if uniform else layer_widths(X_S.shape[1], net["depth"], net["width"])
+    if not uniform:  # buffers reused by every batch, as in the prior's sampler (networks' doc)
+        flat = torch.empty(batch, n_params(widths), device=device, dtype=dtype)
+        acts = [torch.empty(batch, len(X_S), w, device=device, dtype=dtype) for w in widths[1:]]
     ids, done = [], 0
     with tqdm(total=n_samples, disable=not progress, unit="nets", mininterval=2) as bar:
         while done < n_samples:
@@ -39,8 +42,9 @@ def abi_shard(task: Task, net: dict, n_samples: int, *, batch: int, gen: torch.G
                 on_E = torch.randint(0, 2, (int(fits.sum()), len(X_E)), generator=gen, device=device) > 0
             else:
                 params = init_params(widths, b, sigma_w=net["sigma_w"], sigma_b=net["sigma_b"],
-                                     gen=gen, device=device, dtype=dtype)
-                fits = ((forward(params, X_S, net["activation"]) > 0) == y_S).all(1)
+                                     gen=gen, device=device, dtype=dtype, out=flat[:b])
+                out_S = forward(params, X_S, net["activation"], out=[h[:b] for h in acts])
+                fits = ((out_S > 0) == y_S).all(1)
                 kept = [(W[fits], c[fits]) for W, c in params]
                 on_E = forward(kept, X_E, net["activation"]) > 0
             ids.append(pack_bits(on_E))
