@@ -97,6 +97,23 @@ def test_statistics_are_deterministic_and_permutation_p_values_are_calibrated():
     assert agreement.spearman_test(x, x + 0.1 * y)[1] < 1e-3
 
 
+def test_rank_statistics_see_symmetric_functions_as_ties_whatever_their_rounding():
+    # Groups of functions with one P_B (a symmetry), as EP returns them: equal up to ~1e-13
+    # relative, in an order set by rounding. Reordering them within a group (another summation
+    # order) must not move any statistic; values 1e-8 apart stay distinct.
+    rng = np.random.default_rng(1)
+    level = np.repeat(-rng.uniform(5, 40, 60), 5)
+    count = rng.poisson(np.exp(level / 8) * 1e3) + 1
+    jitter = lambda: level * (1 + 1e-13 * rng.standard_normal(len(level)))  # noqa: E731
+    a, b = jitter(), jitter()
+    assert agreement.spearman_test(a, count) == agreement.spearman_test(b, count)
+    assert agreement.spearman(a, count) == pytest.approx(agreement.spearman(level, count), abs=1e-12)
+    bands = pd.DataFrame({"errors": np.arange(len(level)) % 3, "count": count})
+    assert agreement.within_band(bands.assign(log_pb_ep=a)) == agreement.within_band(bands.assign(log_pb_ep=b))
+    assert len(np.unique(agreement.tie_classes(a))) == 60
+    assert len(np.unique(agreement.tie_classes(level * (1 + 1e-8 * np.arange(len(level)))))) == 300
+
+
 def test_the_headline_preset_runs_figure_1_at_the_papers_counts_judged_as_paper():
     """scale=headline: SGD b8 and Adam at 10^6 runs each on target 5, judged by the paper's criteria."""
     import yaml

@@ -40,8 +40,7 @@ def correlation(d: pd.DataFrame, min_count: int) -> tuple[float, float, int]:
     if len(sel) < 3:
         return float("nan"), float("nan"), len(sel)
     x, y = sel["log_pb_ep"], np.log(sel["p_sgd"])
-    return (float(scipy.stats.spearmanr(x, y).statistic), float(scipy.stats.pearsonr(x, y).statistic),
-            len(sel))
+    return agreement.spearman(x, y), float(scipy.stats.pearsonr(x, y).statistic), len(sel)
 
 
 def band_trend(d: pd.DataFrame, column: str) -> float:
