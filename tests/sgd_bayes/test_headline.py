@@ -165,3 +165,20 @@ def test_mean_error_interval_is_the_run_bootstrap():
     assert abs(lo - np.quantile(boot, 0.025)) < 0.1 * (hi - lo) and abs(hi - np.quantile(boot, 0.975)) < 0.1 * (hi - lo)
     big = mean_error_ci(table.assign(count=table["count"] * 2500), n_test=10)
     assert big[0] == pytest.approx(mean) and big[1] < big[0] < big[2] and big[2] - big[1] < (hi - lo) / 40
+
+
+def test_orbit_spread_is_noise_for_equal_orbit_probabilities_and_large_otherwise():
+    # 200 orbits of 4 functions: counts drawn with one probability per orbit (what any posterior
+    # of a permutation-invariant prior gives) against counts whose members differ by 10x.
+    rng = np.random.default_rng(3)
+    orbit = np.repeat(np.arange(200), 4)
+    p = np.repeat(rng.dirichlet(np.ones(200) * 0.5), 4)
+    equal = pd.DataFrame({"orbit": orbit, "count": rng.multinomial(10**6, p / p.sum())})
+    tilted = p * np.tile([1.0, 3.0, 10.0, 0.3], 200)
+    unequal = pd.DataFrame({"orbit": orbit, "count": rng.multinomial(10**6, tilted / tilted.sum())})
+    for d in (equal, unequal):
+        d.drop(d.index[d["count"] < 5], inplace=True)
+    share0, frac0, k0 = agreement.orbit_spread(equal)
+    share1, frac1, k1 = agreement.orbit_spread(unequal)
+    assert k0 > 100 and share0 < 0.05 and frac0 < 0.02
+    assert share1 > 0.2 and frac1 > 0.5

@@ -198,3 +198,17 @@ def coverage(train: pd.DataFrame, n_runs: int, found: pd.DataFrame, samples: pd.
     return {"sgd_f": float(p_sgd[in_f].sum()), "pb_f": float(p_b[in_f].sum()), "n_f": int(in_f.sum()),
             "sgd_t": float(p_sgd[in_t].sum()), "pb_t": float(p_b[in_t].sum()), "n_t": int(in_t.sum()),
             "tv": float(tv)}
+
+
+def orbit_spread(d: pd.DataFrame) -> tuple[float, float, int]:
+    """How much P_SGD varies where every permutation-invariant prior's P_B cannot: over orbits of
+    >= 2 found functions (d's `orbit`), the share of the variance of log10 count that lies within
+    orbits, and the fraction of those orbits whose counts reject equality (chi-square, p < 1e-3).
+    Returns (share, fraction, orbits)."""
+    multi = d[d.groupby("orbit")["count"].transform("size") >= 2]
+    if multi.empty or len(d) < 2:
+        return float("nan"), float("nan"), 0
+    lc, lc_all = np.log10(multi["count"]), np.log10(d["count"])
+    within = ((lc - lc.groupby(multi["orbit"]).transform("mean")) ** 2).sum()
+    p = [scipy.stats.chisquare(g.to_numpy(float)).pvalue for _, g in multi.groupby("orbit")["count"]]
+    return float(within / ((lc_all - lc_all.mean()) ** 2).sum()), float(np.mean(np.array(p) < 1e-3)), len(p)

@@ -153,6 +153,11 @@ def headline_rows(meta: dict, train: pd.DataFrame, scores: pd.DataFrame, samples
     ceiling, frac = agreement.split_half(d, n_runs) if n else (float("nan"),) * 2
     rows.append(stat(f"{g}/noise_ceiling", ceiling, instance=v, n=n))
     rows.append(stat(f"{g}/ceiling_fraction", frac, instance=v, n=n))
+    if "orbit" in d:
+        share, unequal, k = agreement.orbit_spread(d)
+        rows.append(stat(f"{g}/orbit_variance_share", share, instance=v, n=k,
+                         note=f"{k} orbits of >= 2 functions found >= {min_count} times"))
+        rows.append(stat(f"{g}/orbit_unequal_fraction", unequal, instance=v, n=k))
     return rows + _coverage_rows(v, agreement.coverage(train, n_runs, d, samples, min_count))
 
 

@@ -9,6 +9,7 @@ Each function is also scored (EP) under the mismatched priors of `baselines` (th
 with other width-independent parameters), so the checks can ask whether the matched prior
 predicts P_opt better than a wrong one. The GP's own prediction of the test error is a weighted
 sample from the exact posterior; the sampled functions themselves are kept too (P_B's top).
+Boolean functions are labelled by their orbit under permutations of the inputs (`orbit`).
 """
 
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 
 from nnbayes.core.complexity import lz_complexity
 from nnbayes.core.functions import pack_array, unpack_ids
+from nnbayes.core.symmetry import orbits
 from nnbayes.gp.prob import log_posterior_batch, log_prob_labels
 from nnbayes.gp.tilting import posterior_test_samples
 from nnbayes.gp.two_stage import condition_on_train, two_stage_log_posterior_batch
@@ -114,8 +116,9 @@ def score(task: Task, net: dict, funcs: pd.DataFrame, *, exact_top: int, exact_s
         b = log_pb(task_kernel(task, baseline_net(net, change)), task, bits, "ep", route, probit_scale=probit_scale,
                    max_iter=BASELINE_MAX_ITER)
         out[f"log_pb_{name}"], out[f"ep_converged_{name}"] = b.log_p, b.converged
-    if boolean:
-        out["clz"] = lz_complexity(_full_functions(task, bits, len(task.order)))
+    if boolean:  # orbits: functions every permutation-invariant prior gives one P_B (core.symmetry)
+        full = _full_functions(task, bits, len(task.order))
+        out["clz"], out["orbit"] = lz_complexity(full), orbits(full)
     ps_ep = log_prob_labels(K[:m, :m], task.y_train, "ep", probit_scale=probit_scale)
     ps_ex = (log_prob_labels(K[:m, :m], task.y_train, "tilting", probit_scale=probit_scale,
                              n_samples=exact_samples, rng=seed + 1) if route == "full" or small else None)
