@@ -65,7 +65,9 @@ FIGURES = [
 
 How often nets trained from random init to zero training error land on each function on E
 (P_SGD), against the Bayesian posterior P_B(f|S) of the same architecture (NNGP + EP; black
-diamonds: the exact tilting estimate), one panel per optimiser setting. The checks say how
+diamonds: the exact tilting estimate), one panel per optimiser setting. Grey segments join the
+functions of one orbit under permutations of the inputs: any prior with i.i.d. weights gives
+them one P_B, so their spread in P_SGD is what no such prior can follow. The checks say how
 far apart the two are.""", **scored("boolean"), checks=checks.sgd_vs_bayes, plot=plots.sgd_vs_bayes),
     Figure("fig7_sgd_vs_bayes_digits", """# P_SGD(f|S) against P_B(f|S) on binarised digits (arXiv 2006.15191, T9)
 

@@ -43,6 +43,8 @@ def _panel(ax, meta: dict, table: pd.DataFrame, scores: pd.DataFrame, min_count:
     d = joined(table, meta, scores)
     d = d[d["count"] >= min_count]
     pb = np.exp(d["log_pb_ep"])
+    if "orbit" in d:
+        _orbit_spans(ax, d)
     sc = ax.scatter(pb, d["p_sgd"], c=d["errors"].clip(upper=vmax), cmap="viridis_r", s=22,
                     vmin=0, vmax=vmax, alpha=0.85, edgecolor="none")
     _exact_points(ax, d, "p_sgd")
@@ -59,6 +61,18 @@ def _panel(ax, meta: dict, table: pd.DataFrame, scores: pd.DataFrame, min_count:
                  f"{agreement.slope(d, max(meta['converged'], 1))[0]:.2f}, median gap {dec:.2f} decades", fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
     return sc
+
+
+def _orbit_spans(ax, d: pd.DataFrame) -> None:
+    """A grey segment from the least to the most found member of each orbit under permutations of
+    the inputs (>= 2 members): one P_B under any i.i.d.-weight prior, so a Bayesian learner's
+    segments would be counting noise long."""
+    g = d.groupby("orbit").agg(pb=("log_pb_ep", "first"), lo=("p_sgd", "min"), hi=("p_sgd", "max"),
+                               n=("p_sgd", "size"))
+    g = g[g["n"] >= 2]
+    share = agreement.orbit_spread(d)[0]
+    ax.vlines(np.exp(g["pb"]), g["lo"], g["hi"], color="0.55", lw=0.7, zorder=0,
+              label=f"an orbit under input permutations (within orbits: {share:.0%} of log P_SGD's variance)")
 
 
 def _grid(n_rows: int, n_cols: int):
