@@ -20,8 +20,8 @@ BOOTSTRAP = 2_000
 SPLITS = 50
 LOG10 = np.log(10)
 # Scores within this relative distance are one value to every rank statistic here. Functions
-# that are images of each other under a symmetry of the kernel and of S have equal P_B, but EP
-# gives them values that differ in the last digits, in an order set by rounding: a change of
+# in one orbit under permutations of the inputs have equal P_B (core.symmetry), but EP gives
+# them values that differ in the last digits, in an order set by rounding: a change of
 # summation order (a warm start, another Cholesky) reorders them, and that moved borderline
 # verdicts (smoke's Spearman p-value across 1e-3, fig10's Spearman). At the 10^6-run headline
 # the 5000 scored functions have 1851 distinct matched log P_B values: sorted neighbours differ
@@ -206,7 +206,7 @@ def orbit_spread(d: pd.DataFrame) -> tuple[float, float, int]:
     orbits, and the fraction of those orbits whose counts reject equality (chi-square, p < 1e-3).
     Returns (share, fraction, orbits)."""
     multi = d[d.groupby("orbit")["count"].transform("size") >= 2]
-    if multi.empty or len(d) < 2:
+    if multi.empty:
         return float("nan"), float("nan"), 0
     lc, lc_all = np.log10(multi["count"]), np.log10(d["count"])
     within = ((lc - lc.groupby(multi["orbit"]).transform("mean")) ** 2).sum()
