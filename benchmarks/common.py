@@ -11,7 +11,7 @@ import time
 
 import torch
 
-from nnbayes.core.device import resolve_device
+from nnbayes.core.device import limit_threads, resolve_device
 
 
 def sync(device: torch.device) -> None:
@@ -79,7 +79,7 @@ def parse(p: argparse.ArgumentParser, threads: int = 2, device: str = "auto", de
     p.add_argument("--device", default=device, help=device_help)
     p.add_argument("--json", help=json_help)
     a = p.parse_args()
-    torch.set_num_threads(a.threads)
+    limit_threads(a.threads)
     return a, resolve_device(a.device)
 
 

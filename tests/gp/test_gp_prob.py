@@ -132,10 +132,12 @@ def test_fast_engine_reaches_the_reference_log_z(schedule):
     Y = np.concatenate([np.random.default_rng(1).integers(0, 2, (7, n)), np.zeros((1, n), int)])
     for K, probit in ((K_RELU, None), (K_RELU0, None), (K_RELU, 1.0)):
         K = K[:n, :n]
-        fast = log_prob_labels_batch(K, Y, "ep", probit_scale=probit, schedule=schedule)
         ref = log_prob_labels_batch(K, Y, "ep", probit_scale=probit, schedule=schedule, engine="reference")
-        assert fast.converged.all() and ref.converged.all()
-        np.testing.assert_allclose(fast.log_p, ref.log_p, rtol=1e-10, atol=0)
+        assert ref.converged.all()
+        for engine in ("fast", "lean"):
+            fast = log_prob_labels_batch(K, Y, "ep", probit_scale=probit, schedule=schedule, engine=engine)
+            assert fast.converged.all()
+            np.testing.assert_allclose(fast.log_p, ref.log_p, rtol=1e-10, atol=0)
     with pytest.raises(ValueError, match="engine"):
         log_prob_labels_batch(K_RELU[:3, :3], Y[:1, :3], "ep", engine="turbo")
 

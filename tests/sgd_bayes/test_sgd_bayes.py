@@ -134,6 +134,26 @@ def test_posterior_scores_match_brute_force_orthant_probabilities():
     assert np.abs(out["log_pb_perceptron"] - out["log_pb_ep"]).max() > 0.1
 
 
+def test_p_b_is_computed_once_per_orbit_and_equals_each_members_own():
+    """On a 5-cube task, score() runs EP on one function per input-permutation orbit and copies
+    it (`_by_orbit`); each member's own EP (the same functions scored one orbit at a time, as
+    boolean=False does) agrees to 1e-9 relative, for the matched prior and a baseline."""
+    task = boolean_task(boolean_cube(5), target_function({"kind": "majority"}, 5), "1" * 20 + "0" * 12)
+    rng = np.random.default_rng(0)
+    bits = np.tile(task.y_test, (40, 1))
+    for row in bits[1:]:
+        row[rng.choice(len(row), 3, replace=False)] ^= 1
+    ids = pack_array(np.unique(bits, axis=0))
+    funcs = pd.DataFrame({"id_hi": ids[:, 0], "id_lo": ids[:, 1], "errors": 0})
+    kw = dict(exact_top=0, exact_samples=100, probit_scale=None, seed=0, baselines={"b0": {"sigma_b": 0.1}})
+    shared, _ = score(task, NET, funcs, boolean=True, **kw)
+    own, _ = score(task, NET, funcs, boolean=False, **kw)
+    assert shared["orbit"].nunique() < len(funcs)  # some orbits have several members here
+    for col in ("log_pb_ep", "log_pb_b0"):
+        np.testing.assert_allclose(shared[col], own[col], rtol=1e-9)
+        assert (shared.groupby("orbit")[col].nunique() == 1).all()
+
+
 def test_gp_error_distribution_matches_enumeration():
     task = small_task()
     K = task_kernel(task, NET)

@@ -36,13 +36,12 @@ DEVICE = group(("--device", {"default": "auto"}), ("--dtype", {"default": "float
 
 
 def torch_setup(a) -> tuple:
-    """The one way a handler sets torch up from its flags: --threads, then (device, dtype) from
-    --device/--dtype when the command takes them."""
-    import torch
+    """The one way a handler sets torch up from its flags: --threads (torch's pool and every
+    BLAS loaded, e.g. scipy's LAPACK in EP, so a one-thread job stays one thread), then
+    (device, dtype) from --device/--dtype when the command takes them."""
+    from nnbayes.core.device import limit_threads, resolve_device, resolve_dtype
 
-    from nnbayes.core.device import resolve_device, resolve_dtype
-
-    torch.set_num_threads(a.threads)
+    limit_threads(a.threads)
     if not hasattr(a, "device"):
         return None, None
     return resolve_device(a.device), resolve_dtype(a.dtype)

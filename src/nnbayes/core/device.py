@@ -20,6 +20,17 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def limit_threads(threads: int) -> None:
+    """Pin torch's thread pool and every BLAS loaded in this process (numpy's, and scipy's that
+    EP's LAPACK calls use, imported here so that it is loaded and limited) to `threads`:
+    OpenBLAS would otherwise start a thread per core inside a one-thread job."""
+    import scipy.linalg.lapack  # noqa: F401  (load scipy's BLAS before limiting it)
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    threadpool_limits(limits=threads, user_api="blas")
+
+
 def resolve_dtype(name: str) -> torch.dtype:
     """Map a config dtype name to torch; refuse unknown names."""
     if name not in DTYPES:

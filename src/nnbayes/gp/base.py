@@ -56,6 +56,11 @@ class BatchEstimate:
             self.method,
         )
 
+    def take(self, idx: np.ndarray) -> BatchEstimate:
+        """The estimates of rows idx (repeats allowed: one estimate copied to several rows)."""
+        return BatchEstimate(self.log_p[idx], self.stderr[idx], self.converged[idx], self.n_iter[idx],
+                             self.n_samples[idx], self.method)
+
 
 def check_method(method: str) -> None:
     if method not in METHODS:
