@@ -208,23 +208,19 @@ def ep_batch(
 
     engine "lean": `_posterior_lean`, CPU chunks of 16 label vectors (2 MiB temporaries the
     allocator reuses), 3 warm-up sweeps in which a growing residual does not halve the damping.
-    "fast": lean's chunks and sweeps, with parallel updates on a CPU through the precision
-    K^-1 + diag(tau) (`_posterior_precision`, half the flops) where K's condition number allows.
-    "reference": the original arithmetic, chunks of 256, 1 warm-up sweep. All reach the same
-    fixed point (log Z to ~1e-11 relative). (A looser tol is no shortcut: at 1e-5 the constant
+    "fast": lean, but parallel updates on a CPU go through K^-1 + diag(tau) where K allows
+    (`_posterior_precision`). "reference": the original arithmetic, chunks of 256, 1 warm-up
+    sweep. All reach the same fixed point (log Z to ~1e-11 relative). (A looser tol is no shortcut: at 1e-5 the constant
     labelling stops 3e-6 relative away in log Z.) `chunk` overrides the chunk size.
 
-    mean: a prior mean [n] for all rows (orthants of N(mean, K)); None: zero, bit-identical to
-    the code before means. sites: if a list, each chunk's sites (tau, nu) [rows, n] are appended,
+    mean: a prior mean [n] for all rows (orthants of N(mean, K)); None: zero. sites: if a list, each chunk's sites (tau, nu) [rows, n] are appended,
     in the centred coordinates g = f - mean: what a second stage conditions on. init: sites
     (tau, nu), [n] or [F, n], to start from instead of 0 (the same fixed point in fewer sweeps).
     """
     _check_options(engine, schedule, damping, min_damping)
     dev = torch.device(device) if device is not None else torch.device("cpu")
     Kt = torch.as_tensor(K, dtype=torch.float64, device=dev)
-    bind, default_chunk, warmup = ENGINES[engine]
-    # sequential sweeps need B's factor V (Sigma = K - V^T V): "fast" is "lean" there
-    post = (ENGINES["lean"][0] if schedule == "sequential" and engine == "fast" else bind)(Kt)
+    post, default_chunk, warmup = _engine(engine, schedule, Kt)
     chunk = chunk or (default_chunk if dev.type == "cpu" else REFERENCE_CHUNK)
     F, n = Y.shape
     M = _mean_row(mean, n, dev)
@@ -241,6 +237,13 @@ def ep_batch(
                 sites.append((tau.cpu().numpy(), nu.cpu().numpy()))
     return BatchEstimate(log_p=out_logz, stderr=np.full(F, np.nan), converged=out_conv, n_iter=out_iter,
                          n_samples=np.zeros(F, dtype=np.int64), method="ep")
+
+
+def _engine(engine: str, schedule: str, K: torch.Tensor) -> tuple[Callable, int, int]:
+    """(posterior (tau, nu) on K, CPU chunk, warm-up sweeps) of `engine`. Sequential sweeps
+    need B's factor V (Sigma = K - V^T V), so "fast" is "lean" there."""
+    bind, chunk, warmup = ENGINES["lean" if schedule == "sequential" and engine == "fast" else engine]
+    return bind(K), chunk, warmup
 
 
 def _rows(init, F: int, n: int, a: int, b: int, dev: torch.device) -> tuple | None:
