@@ -9,7 +9,8 @@ Each function is also scored (EP) under the mismatched priors of `baselines` (th
 with other width-independent parameters), so the checks can ask whether the matched prior
 predicts P_opt better than a wrong one. The GP's own prediction of the test error is a weighted
 sample from the exact posterior; the sampled functions themselves are kept too (P_B's top).
-Boolean functions are labelled by their orbit under permutations of the inputs (`orbit`).
+Boolean functions are labelled by their orbit under permutations of the inputs (`orbit`); an
+FCN prior gives an orbit one P_B, so EP runs once per orbit (`_ep_by_orbit`), tilting per function.
 """
 
 import numpy as np
