@@ -67,7 +67,8 @@ def main() -> None:
         "EP batched": lambda: log_prob_labels_batch(K, Y, "ep", device=device),
         "EP batched (lean)": lambda: log_prob_labels_batch(K, Y, "ep", device=device, engine="lean"),
         "EP batched (reference)": lambda: log_prob_labels_batch(K, Y, "ep", device=device, engine="reference"),
-        "EP looped (lean)": lambda: [log_prob_labels(K, y, "ep", device=device, engine="lean") for y in sub]}, a.repeats, device)
+        "EP looped (lean)": lambda: [log_prob_labels(K, y, "ep", device=device, engine="lean") for y in sub]},
+        a.repeats, device)
     S, E, y_S, Y_E = found_functions(a.functions)
     cold = (np.zeros(128), np.zeros(128))
     found, t_found = best_of({
@@ -91,7 +92,8 @@ def main() -> None:
         print(f"| {name} | {n} | {1e3 * per[name]:.2f} | {per[name] / per['EP batched']:.2f}x |")
     fast, ref = out["EP batched"], out["EP batched (reference)"]
     rel = lambda x, y: float(np.max(np.abs(x - y) / np.abs(y)))  # noqa: E731
-    diffs = {"fast_vs_reference": rel(fast.log_p, ref.log_p), "fast_vs_lean": rel(fast.log_p, out["EP batched (lean)"].log_p),
+    diffs = {"fast_vs_reference": rel(fast.log_p, ref.log_p),
+             "fast_vs_lean": rel(fast.log_p, out["EP batched (lean)"].log_p),
              "found_warm_vs_reference": rel(out["P_B found (warm)"].log_p, out["P_B found (reference)"].log_p),
              "batched_vs_looped": rel(fast.log_p[len(Y) - len(sub):],
                                       np.array([r.log_p for r in out["EP looped (lean)"]]))}

@@ -300,7 +300,8 @@ def print_table(rows: list[dict], config: dict) -> None:
                     f"{'+' + str(r['epochs_after_fit']) if r['epochs_after_fit'] else ''} epochs (m={r['probe_m']},"
                     f" conv {r['converged']:.2f}{', censored' if r['censored'] else ''})")
         elif "measured_s" in r:
-            note = f"{r['measured_s']:.3g} s at |S|={r['measured_m']} -> {r['projected_s']:.4g} s (hand: {HAND_FIRST_STAGE_S:.0f} s)"
+            note = (f"{r['measured_s']:.3g} s at |S|={r['measured_m']} -> {r['projected_s']:.4g} s"
+                    f" (hand: {HAND_FIRST_STAGE_S:.0f} s)")
         print(f"{r['stage']:<6} {r['item']:<52} {r['work']:>10.3g} {r['per_s']:>10.4g} {r['projected_h']:>10.4g}"
               f" {frac:>7}  {note}")
 

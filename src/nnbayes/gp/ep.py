@@ -107,7 +107,7 @@ def _posterior_precision(P: tuple[np.ndarray, float], tau: torch.Tensor, nu: tor
     A[:] = K_inv
     A.reshape(F, n * n)[:, :: n + 1] += tau.numpy()
     half_logdet = np.empty(F)
-    for k in range(F):
+    for k in range(F):  # LAPACK has no batched Cholesky: one call per label vector (16 a chunk)
         c, info = lapack.dpotrf(A[k].T, lower=1, overwrite_a=1, clean=1)
         if info:
             raise np.linalg.LinAlgError(f"EP precision not positive definite (LAPACK dpotrf info {info})")
@@ -160,12 +160,14 @@ def _site_targets(mu, var, tau, nu, S, m=None):
     return tau_new, nu_new
 
 
+def _bind_lean(K: torch.Tensor) -> Callable:
+    return partial(_posterior_lean, K)
+
+
 def _bind_precision(K: torch.Tensor) -> Callable:
     """`_posterior_precision` on K where K^-1 is safe (`_precision_factor`), else `_posterior_lean`."""
     P = _precision_factor(K)
-    if P is None:
-        return partial(_posterior_lean, K)
-    return partial(_posterior_precision, P)
+    return _bind_lean(K) if P is None else partial(_posterior_precision, P)
 
 
 REFERENCE_CHUNK = 256
@@ -173,7 +175,7 @@ REFERENCE_CHUNK = 256
 # kernels near 1e10) its rounding could reach log Z's 1e-10, so "fast" falls back to "lean".
 MAX_PRECISION_COND = 1e9
 # engine -> (K -> posterior (tau, nu), label vectors per chunk on the CPU, warm-up sweeps)
-ENGINES = {"fast": (_bind_precision, 16, 3), "lean": (lambda K: partial(_posterior_lean, K), 16, 3),
+ENGINES = {"fast": (_bind_precision, 16, 3), "lean": (_bind_lean, 16, 3),
            "reference": (lambda K: partial(_posterior, K), REFERENCE_CHUNK, 1)}
 
 
@@ -213,8 +215,8 @@ def ep_batch(
     sweep. All reach the same fixed point (log Z to ~1e-11 relative). (A looser tol is no shortcut: at 1e-5 the constant
     labelling stops 3e-6 relative away in log Z.) `chunk` overrides the chunk size.
 
-    mean: a prior mean [n] for all rows (orthants of N(mean, K)); None: zero. sites: if a list, each chunk's sites (tau, nu) [rows, n] are appended,
-    in the centred coordinates g = f - mean: what a second stage conditions on. init: sites
+    mean: a prior mean [n] for all rows (orthants of N(mean, K)); None: zero. sites: a list to
+    append each chunk's sites (tau, nu) [rows, n] to, centred (g = f - mean). init: sites
     (tau, nu), [n] or [F, n], to start from instead of 0 (the same fixed point in fewer sweeps).
     """
     _check_options(engine, schedule, damping, min_damping)
