@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from conftest import REPO, planned, snakemake
-from nnbayes.workflow.code_deps import SRC, closure, direct_imports
+from nnbayes.workflow.cli import main
+from nnbayes.workflow.code_deps import SRC, closure, direct_imports, handler_modules
 
 STUDIES = {"data", "prior", "sgd_bayes", "qnn", "meanfield", "ensemble", "occam"}
 SHARED = {"core", "gp"}
@@ -86,6 +87,36 @@ def test_static_closure_holds_every_module_python_loads(module):
     loaded = set(json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                            check=True).stdout))
     assert loaded - closure({module}) == set()
+
+
+def test_a_job_depends_on_its_own_command_not_on_its_neighbours_in_the_cli_module():
+    """sgd_bayes/cli.py holds `train` and `posterior`: a training shard must not rerun when the
+    posterior's EP changes (it once asked to retrain 10^6 runs), while the posterior must."""
+    train, posterior = (handler_modules("nnbayes.sgd_bayes.cli", f) for f in ("_train", "_posterior"))
+    assert {"nnbayes.core.train", "nnbayes.core.fused_train", "nnbayes.sgd_bayes.cli"} <= train
+    assert not train & {"nnbayes.gp.ep", "nnbayes.sgd_bayes.posterior"}
+    assert {"nnbayes.gp.ep", "nnbayes.sgd_bayes.posterior", "nnbayes.sgd_bayes.cli"} <= posterior
+
+
+def test_a_real_training_job_loads_nothing_outside_its_code_inputs(tmp_path):
+    """Independent method: run `nnbayes train` in a fresh interpreter and record the nnbayes modules
+    its handler loads (the imports inside handlers are the ones the static reading could miss)."""
+    main(["data", "--n", "5", "--targets", json.dumps({"majority": {"kind": "majority"}}), "--splits",
+          json.dumps({"m": [16], "seeds": [0]}), "--cube", str(tmp_path / "cube.parquet"), "--targets-out",
+          str(tmp_path / "targets.parquet"), "--splits-out", str(tmp_path / "splits.parquet")])
+    argv = ["train", "--task", json.dumps({"kind": "boolean", "target": "majority", "train": "10" * 16}),
+            "--cube", str(tmp_path / "cube.parquet"), "--targets", str(tmp_path / "targets.parquet"),
+            "--net", json.dumps({"depth": 1, "width": 8, "activation": "relu", "sigma_w": 1.0, "sigma_b": 1.0}),
+            "--variant", json.dumps({"optimizer": "sgd", "batch_size": 4, "lr": 0.1, "loss": "ce"}),
+            "--runs", "8", "--name", "t", "--shard", "0", "--seed", "0", "--max-epochs", "50", "--device", "cpu",
+            "--out", str(tmp_path / "shard.parquet")]
+    code = ("import sys, json; from nnbayes.workflow.cli import parser; a = parser().parse_args(json.loads(sys.argv[1]));"
+            " before = set(sys.modules); a.func(a);"
+            " print(json.dumps(sorted(m for m in set(sys.modules) - before if m.startswith('nnbayes'))))")
+    run = subprocess.run([sys.executable, "-c", code, json.dumps(argv)], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(run.stdout.strip().splitlines()[-1]))
+    assert "nnbayes.core.train" in loaded  # the recording sees the handler's own imports
+    assert loaded - handler_modules("nnbayes.sgd_bayes.cli", "_train") == set()
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from nnbayes.core.shards import shard_size
 from nnbayes.core.specs import expand_grids
 from nnbayes.sgd_bayes.plan import image_sources
 from nnbayes.workflow.cli import handler
-from nnbayes.workflow.code_deps import code_files, file_imports, handler_imports
+from nnbayes.workflow.code_deps import code_files, file_imports, handler_modules
 from nnbayes.workflow.config import config_hash, resolve
 from nnbayes.workflow.machine import check_device, check_threads, check_writable
 from nnbayes.workflow.overrides import overridden_keys, user_overrides
@@ -82,7 +82,7 @@ def code(command, *modules):
     """Library files a job running `nnbayes <command>` is made of (plus `modules` it loads by
     name), derived from the imports (`nnbayes.workflow.code_deps`): editing one reruns exactly
     the jobs whose code holds it."""
-    return code_files(handler_imports(*handler(command)) | set(modules))
+    return code_files(handler_modules(*handler(command), frozenset(modules)))
 
 
 # Every figure is its own target, declared once in its study's figures.py (core.figure.Figure).

@@ -1,9 +1,10 @@
 """Which library files a job's code is made of, derived from the source, so that editing a module
 reruns exactly the jobs whose code imports it (directly or through other modules).
 
-A job runs one `nnbayes <command>`; its code is the handler's own imports (module level and
-inside the handler and the same-module helpers it calls) and, recursively, the import closure
-of every nnbayes module those name. Read with `ast`, nothing is imported or run.
+A job runs one `nnbayes <command>`; its code is the handler's module, the handler's own imports
+(module level and inside the handler and the same-module helpers it calls) and, recursively, the
+import closure of every nnbayes module those name (`handler_modules`). Read with `ast`, nothing
+is imported or run.
 """
 
 import ast
@@ -79,10 +80,20 @@ def handler_imports(module: str, function: str) -> set[str]:
         seen.add(f)
         needed |= _imported(defs[f])
         todo += [n.id for n in ast.walk(defs[f]) if isinstance(n, ast.Name) and n.id in defs]
-    return needed | {module}
+    return needed
+
+
+def handler_modules(module: str, function: str, extra: set[str] | frozenset[str] = frozenset()) -> set[str]:
+    """Every module a handler's job runs: the handler's own module and its parent packages, and the
+    closure of what the handler needs (handler_imports) and of `extra` (modules it loads by name).
+    The handler's module is not followed through its other imports: a CLI module names, inside
+    each command's handler, the imports of every command, and a training job must not depend on
+    the posterior's code."""
+    parents = {".".join(module.split(".")[:k]) for k in range(1, module.count(".") + 1)}
+    return closure(handler_imports(module, function) | parents | set(extra)) | {module}
 
 
 def code_files(modules: set[str]) -> list[str]:
-    """The closure of `modules` as paths relative to the repository root (src/nnbayes/...),
-    sorted: rule inputs, resolved in whichever clone runs the workflow."""
-    return sorted(str(module_path(m).relative_to(SRC.parents[1])) for m in closure(modules))
+    """`modules` as paths relative to the repository root (src/nnbayes/...), sorted: rule inputs,
+    resolved in whichever clone runs the workflow."""
+    return sorted(str(module_path(m).relative_to(SRC.parents[1])) for m in modules)
