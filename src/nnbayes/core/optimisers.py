@@ -65,7 +65,8 @@ class Optimiser:
     def apply(self, params: list[torch.Tensor], grads: Iterable[tuple[int, torch.Tensor]]) -> None:
         """Update every net from (index into params, gradient) pairs, leaving `t` to the caller.
         All but AGD apply each pair as it comes, so a fused backward updates a layer while its
-        gradient is still in cache; AGD needs every layer's norm first."""
+        gradient is still in cache; AGD needs every layer's norm first. The gradients are spent:
+        SGD scales them in place."""
         if self.name == "agd":
             by_index = dict(grads)
             self._agd(params, [by_index[i] for i in range(len(params))])
@@ -74,10 +75,12 @@ class Optimiser:
             self._rule(params[i], g, [group[i] for group in self.state])
 
     def _sgd(self, p: torch.Tensor, g: torch.Tensor, state: list[torch.Tensor]) -> None:
-        """Velocity v <- momentum v + g, skipped at momentum 0 where v = g."""
+        """Velocity v <- momentum v + g, skipped at momentum 0 where v = g, which is then scaled in
+        place (the same product lr * g, without a temporary the size of the parameters)."""
         if state:
-            g = state[0].mul_(self.momentum).add_(g)
-        p.sub_(self.lr * g)
+            p.sub_(self.lr * state[0].mul_(self.momentum).add_(g))
+        else:
+            p.sub_(g.mul_(self.lr))
 
     def _adam(self, p: torch.Tensor, g: torch.Tensor, state: list[torch.Tensor]) -> None:
         (b1, b2), (m, v) = self.betas, state
