@@ -63,6 +63,14 @@ def init_params(
     return params
 
 
+def take_rows(p: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """p[rows] of a batched tensor [B, ...] (rows: 1-D indices), in p's layout: index_select
+    copies whole rows (2.7x faster than p[rows] on 2000 nets of 7-40-40-1, the trainer's
+    compaction), and a weight stored in-major (a transposed view, fused_train.engine_layout)
+    stays in-major."""
+    return p.index_select(0, rows) if p.is_contiguous() or p.dim() < 3 else p.mT.index_select(0, rows).mT
+
+
 def forward(
     params: Params, X: torch.Tensor, activation: str = "relu", out: Sequence[torch.Tensor] | None = None
 ) -> torch.Tensor:

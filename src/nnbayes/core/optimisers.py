@@ -19,6 +19,8 @@ from collections.abc import Iterable
 
 import torch
 
+from nnbayes.core.networks import take_rows
+
 OPTIMIZERS = ("sgd", "adam", "agd", "adagrad", "adadelta", "rmsprop")
 EPS = {"adam": 1e-8, "adagrad": 1e-10, "adadelta": 1e-6, "rmsprop": 1e-8}  # torch.optim's defaults
 ADADELTA_RHO, RMSPROP_ALPHA = 0.9, 0.99
@@ -46,7 +48,7 @@ class Optimiser:
         self._rule = None if name == "agd" else getattr(self, f"_{name}")
 
     def keep(self, idx: torch.Tensor) -> None:
-        self.state = [[s[idx] for s in group] for group in self.state]
+        self.state = [[take_rows(s, idx) for s in group] for group in self.state]
 
     def rows(self, rows: slice) -> "Optimiser":
         """This optimiser on the nets `rows` alone (a chunk of fused_train's step): its state is
