@@ -6,8 +6,17 @@ import it as `from common import ...`.
 """
 
 import argparse
+import atexit
+import io
 import json
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
+from pathlib import Path
 
 import torch
 
@@ -31,18 +40,43 @@ def timed(fn, device: torch.device | None = None):
     return out, time.perf_counter() - t0
 
 
-def best_of(fns: dict, repeats: int, device) -> tuple[dict, dict]:
-    """Run each fn `repeats` times, interleaved: (last outputs, best seconds). CPU seconds of
-    this process on the CPU; wall seconds (synced) on a GPU."""
+def rounds(fns: dict, repeats: int, device) -> tuple[dict, dict[str, list[float]]]:
+    """Run each fn `repeats` times, interleaved: (last outputs, seconds of every round). CPU
+    seconds of this process on the CPU; wall seconds (synced) on a GPU."""
     clock = time.process_time if device.type == "cpu" else time.perf_counter
-    out, best = {}, dict.fromkeys(fns, float("inf"))
+    out, times = {}, {k: [] for k in fns}
     for _ in range(repeats):
         for k, fn in fns.items():
             t0 = clock()
             out[k] = fn()
             sync(device)
-            best[k] = min(best[k], clock() - t0)
-    return out, best
+            times[k].append(clock() - t0)
+    return out, times
+
+
+def best_of(fns: dict, repeats: int, device) -> tuple[dict, dict]:
+    """rounds(), keeping each fn's best seconds."""
+    out, times = rounds(fns, repeats, device)
+    return out, {k: min(t) for k, t in times.items()}
+
+
+def package_at(rev: str, name: str = "nnbayes") -> str | None:
+    """The package `name` as it was at git revision `rev`, extracted to a temporary folder and
+    importable as `{name}_{rev}` (its imports of itself renamed), so that a benchmark can run
+    an old engine beside today's in one process. None outside a git checkout holding rev."""
+    root = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "-C", str(root), "archive", rev, f"src/{name}"], capture_output=True)
+    if archive.returncode:
+        return None
+    alias, dest = f"{name}_{rev}", Path(tempfile.mkdtemp(prefix="baseline_"))
+    atexit.register(shutil.rmtree, dest, ignore_errors=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    package = (dest / "src" / name).rename(dest / alias)
+    for source in package.rglob("*.py"):
+        source.write_text(re.sub(rf"\b{name}(?=\.)", alias, source.read_text()))
+    sys.path.insert(0, str(dest))
+    return alias
 
 
 def per_second(fn, units: float, device: torch.device | None = None) -> float:

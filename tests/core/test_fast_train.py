@@ -144,3 +144,39 @@ def test_chunk_size_is_aligned():
     huge = [torch.zeros(2, 4096, 4096), torch.zeros(2, 4096)]
     assert chunk_size(small) % CHUNK_ALIGN == 0 and chunk_size(small) > CHUNK_ALIGN
     assert chunk_size(huge) == CHUNK_ALIGN
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_single_column_weight_gradient_has_bmms_bits(dtype):
+    """The last layer's weight gradient of a small batch, summed in order across the batch, is
+    bmm's own (its scalar loop, below SMALL_BMM_MACS), bit for bit, zeros of either sign included;
+    above that bound it is bmm itself."""
+    from nnbayes.core.fused_train import SMALL_BMM_MACS, _weight_grad
+
+    gen = torch.Generator().manual_seed(4)
+    for b, width in [(1, 40), (3, 7), (4, 99), (5, 40), (8, 40), (9, 44), (12, 33), (10, 40), (32, 40)]:
+        h = torch.randn(256, b, width, generator=gen, dtype=dtype).relu_()  # exact zeros, as after relu
+        dz = torch.randn(256, b, 1, generator=gen, dtype=dtype)
+        dz[dz.abs() < 0.3] = -0.0
+        ref = torch.bmm(h.transpose(1, 2), dz)
+        got = _weight_grad(h, dz, None)
+        bits = torch.int32 if dtype == torch.float32 else torch.int64
+        assert torch.equal(got.view(bits), ref.view(bits)), (b, width, b * width < SMALL_BMM_MACS)
+
+
+def test_fit_check_reads_each_chunk_with_its_labels(monkeypatch):
+    """The per-epoch check, run chunk by chunk, pairs every net with its own labels: on labels set
+    to each net's own signs on S every net fits; with one label flipped in every third net, exactly
+    those do not (300 nets in chunks of 64)."""
+    import nnbayes.core.fused_train as fused_train
+    from nnbayes.core.train import MLP, _Active, _fits
+
+    monkeypatch.setattr(fused_train, "CHUNK_BYTES", 1)
+    X, _, X_test = data(torch.float32)
+    flat = fused_train.engine_layout([t for Wb in nets(300, torch.float32) for t in Wb])
+    y = (forward(list(zip(flat[0::2], flat[1::2])), X, "relu") > 0).float()
+    active = _Active(flat, torch.arange(300), X, y, X_test)
+    assert _fits(active, MLP, "relu").all()
+    active.y_train = y.clone()
+    active.y_train[::3, 5] = 1 - active.y_train[::3, 5]
+    assert torch.equal(_fits(active, MLP, "relu"), torch.arange(300) % 3 != 0)

@@ -52,7 +52,10 @@ class Optimiser:
 
     def rows(self, rows: slice) -> "Optimiser":
         """This optimiser on the nets `rows` alone (a chunk of fused_train's step): its state is
-        views into this one's, so the chunk's updates land here."""
+        views into this one's, so the chunk's updates land here. Without state (SGD without
+        momentum, AGD) that is this optimiser itself."""
+        if not self.state:
+            return self
         part = copy.copy(self)
         part.state = [[s[rows] for s in group] for group in self.state]
         part._rule = None if self.name == "agd" else getattr(part, f"_{self.name}")

