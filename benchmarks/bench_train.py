@@ -78,7 +78,8 @@ def trainer_rates(n, device, repeats: int, baseline: str | None) -> tuple[dict, 
     X, y, X_test = data(device)
     nets = draw(n, device)
     opts = dict(activation="relu", optimizer="sgd", lr=LR, batch_size=BATCH, loss="ce", max_epochs=MAX_EPOCHS)
-    fns = {engine: partial(train_networks, nets, X, y, X_test, engine=engine, **opts) for engine in ("fused", "autograd")}
+    fns = {engine: partial(train_networks, nets, X, y, X_test, engine=engine, **opts)
+           for engine in ("fused", "autograd")}
     if baseline:
         fns["baseline"] = partial(importlib.import_module(f"{baseline}.core.train").train_networks, nets, X, y,
                                   X_test, **opts)

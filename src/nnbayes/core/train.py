@@ -201,8 +201,8 @@ def _fits(nets: _Active, model: Model, activation: str) -> torch.Tensor:
     y = nets.y_train > 0.5
     fits = []
     for rows in (slice(s, s + n) for s in range(0, len(nets.ids), n)):
-        out = model.forward([p[rows] for p in nets.flat], nets.X_train[rows] if nets.X_train.dim() == 3 else nets.X_train,
-                            activation)
+        X = nets.X_train[rows] if nets.X_train.dim() == 3 else nets.X_train
+        out = model.forward([p[rows] for p in nets.flat], X, activation)
         fits.append(((out > 0) == (y[rows] if y.dim() == 2 else y)).all(1))
     return torch.cat(fits)
 
