@@ -158,5 +158,5 @@ def fused_step(flat: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor, activ
         read = part if x.shape[-2] > 1 else [p.contiguous() for p in part]
         hs = forward_saved(read, x[rows] if x.dim() == 3 else x, activation)
         grads = backward(read, hs, output_grad(hs[-1], y[rows], loss), activation,
-                         grad_out if len(part[0]) == n else [g[: len(part[0])] for g in grad_out])
+                         grad_out if len(part[0]) == len(grad_out[0]) else [g[: len(part[0])] for g in grad_out])
         opt.rows(rows).apply(part, grads)
